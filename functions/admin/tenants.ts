@@ -1,0 +1,73 @@
+import { asc, eq } from "drizzle-orm";
+import { tenants, users, type UserRole } from "../../schema";
+import { auditInsert } from "../platform/audit";
+import { isUniqueViolation, type Database } from "../platform/db";
+import { conflict, notFound } from "../platform/errors";
+import { newId } from "../platform/ids";
+import { hashPassword } from "../platform/passwords";
+
+export interface Actor {
+  name: string;
+  requestId: string;
+}
+
+export interface TenantView {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+const view = (row: typeof tenants.$inferSelect): TenantView => ({
+  id: row.id,
+  name: row.name,
+  created_at: new Date(row.createdAt).toISOString(),
+});
+
+export async function createTenant(db: Database, name: string, actor: Actor): Promise<TenantView> {
+  const id = newId("ten");
+  try {
+    const [inserted] = await db.batch([
+      db.insert(tenants).values({ id, name }).returning(),
+      auditInsert(db, { tenantId: id, actor: actor.name, action: "tenant.create", target: id, requestId: actor.requestId, details: { name } }),
+    ]);
+    return view(inserted[0]!);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(`A tenant named '${name}' already exists`, { name });
+    throw err;
+  }
+}
+
+export async function listTenants(db: Database): Promise<TenantView[]> {
+  const rows = await db.select().from(tenants).orderBy(asc(tenants.createdAt), asc(tenants.id));
+  return rows.map(view);
+}
+
+export interface NewUser {
+  username: string;
+  password: string;
+  role: UserRole;
+}
+
+export async function createUser(db: Database, tenantId: string, input: NewUser, actor: Actor) {
+  const tenant = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).get();
+  if (!tenant) throw notFound("Tenant", { tenant_id: tenantId });
+  const id = newId("usr");
+  const passwordHash = await hashPassword(input.password);
+  try {
+    await db.batch([
+      db.insert(users).values({ id, tenantId, username: input.username, passwordHash, role: input.role }),
+      auditInsert(db, {
+        tenantId,
+        actor: actor.name,
+        action: "user.create",
+        target: id,
+        requestId: actor.requestId,
+        details: { username: input.username, role: input.role },
+      }),
+    ]);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(`User '${input.username}' already exists in this tenant`, { username: input.username });
+    throw err;
+  }
+  return { id, tenant_id: tenantId, username: input.username, role: input.role };
+}

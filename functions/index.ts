@@ -1,0 +1,22 @@
+import { buildApp } from "./app";
+import { database } from "./platform/db";
+import { consumeBatch } from "./platform/jobs";
+import { createLogger, parseLogLevel } from "./platform/log";
+import { runMaintenance } from "./platform/maintenance";
+
+export { TenantHub } from "../durable-objects/tenant-hub";
+
+const app = buildApp();
+
+export default {
+  fetch: app.fetch,
+
+  async queue(batch, env) {
+    await consumeBatch(batch, env, createLogger(parseLogLevel(env.LOG_LEVEL), { queue: batch.queue }));
+  },
+
+  async scheduled(controller, env, ctx) {
+    const log = createLogger(parseLogLevel(env.LOG_LEVEL), { cron: controller.cron });
+    ctx.waitUntil(runMaintenance(database(env.DB), controller.scheduledTime, log));
+  },
+} satisfies ExportedHandler<Env, unknown>;

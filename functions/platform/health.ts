@@ -1,0 +1,64 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "./errors";
+import { problemResponses } from "./openapi";
+import { createRouter } from "./router";
+
+const CheckSchema = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
+
+const healthz = createRoute({
+  method: "get",
+  path: "/healthz",
+  operationId: "healthz",
+  summary: "Liveness: the Worker answers (no I/O)",
+  tags: ["Platform"],
+  security: [],
+  responses: {
+    200: { description: "Alive", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } },
+  },
+});
+
+const readyz = createRoute({
+  method: "get",
+  path: "/readyz",
+  operationId: "readyz",
+  summary: "Readiness: D1 answers a query and a Durable Object persists a write",
+  tags: ["Platform"],
+  security: [],
+  responses: {
+    200: {
+      description: "Ready",
+      content: {
+        "application/json": {
+          schema: z.object({ status: z.literal("ready"), checks: z.object({ d1: CheckSchema, durable_object: CheckSchema }) }),
+        },
+      },
+    },
+    ...problemResponses(503),
+  },
+});
+
+async function timed(run: () => Promise<unknown>) {
+  const started = Date.now();
+  try {
+    await run();
+    return { ok: true, ms: Date.now() - started };
+  } catch (err) {
+    return { ok: false, ms: Date.now() - started, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export function healthRoutes() {
+  return createRouter()
+    .openapi(healthz, (c) => c.json({ status: "ok" as const }, 200))
+    .openapi(readyz, async (c) => {
+      const [d1, durable_object] = await Promise.all([
+        timed(() => c.env.DB.prepare("SELECT 1 AS one").first()),
+        timed(() => c.env.TENANT_HUB.getByName("readiness-probe").probe()),
+      ]);
+      if (!d1.ok || !durable_object.ok) {
+        c.get("log").error("not ready", { d1, durable_object });
+        throw new ApiError("service_unavailable", "Not ready", { checks: { d1, durable_object } });
+      }
+      return c.json({ status: "ready" as const, checks: { d1, durable_object } }, 200);
+    });
+}

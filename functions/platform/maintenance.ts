@@ -1,0 +1,32 @@
+import { inArray, lt } from "drizzle-orm";
+import { auditLog, deadLetters } from "../../schema";
+import type { Database } from "./db";
+import type { Logger } from "./log";
+
+const DAY_MS = 86_400_000;
+
+/** How long each kind of row is kept, and how many rows one cron run may delete per table. */
+export const RETENTION = { auditLogDays: 365, deadLetterDays: 30, batch: 500, maxBatches: 20 } as const;
+
+type PrunableTable = typeof auditLog | typeof deadLetters;
+
+/** Deletes rows older than `before` in bounded batches so one run never holds D1 for long. */
+async function pruneOlderThan(db: Database, table: PrunableTable, before: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < RETENTION.maxBatches; i++) {
+    const oldest = db.select({ id: table.id }).from(table).where(lt(table.createdAt, before)).limit(RETENTION.batch);
+    const result = await db.delete(table).where(inArray(table.id, oldest));
+    const changed = result.meta.changes ?? 0;
+    total += changed;
+    if (changed < RETENTION.batch) break;
+  }
+  return total;
+}
+
+/** The cron trigger's work: retention for platform tables (later families add their own). */
+export async function runMaintenance(db: Database, now: number, log: Logger) {
+  const auditDeleted = await pruneOlderThan(db, auditLog, now - RETENTION.auditLogDays * DAY_MS);
+  const deadLettersDeleted = await pruneOlderThan(db, deadLetters, now - RETENTION.deadLetterDays * DAY_MS);
+  log.info("maintenance", { audit_deleted: auditDeleted, dead_letters_deleted: deadLettersDeleted });
+  return { auditDeleted, deadLettersDeleted };
+}

@@ -1,0 +1,3 @@
+export * from "./tenants";
+export * from "./audit-log";
+export * from "./dead-letters";
