@@ -14,6 +14,7 @@ const healthz = createRoute({
   security: [],
   responses: {
     200: { description: "Alive", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } },
+    ...problemResponses(403),
   },
 });
 
@@ -33,7 +34,7 @@ const readyz = createRoute({
         },
       },
     },
-    ...problemResponses(503),
+    ...problemResponses(403, 503),
   },
 });
 

@@ -15,7 +15,7 @@ export const ProblemSchema = z
 const DESCRIPTIONS: Record<number, string> = {
   400: "Invalid request",
   401: "Missing or invalid credentials",
-  403: "Forbidden",
+  403: "Forbidden (including plain HTTP outside local development)",
   404: "Not found",
   409: "Conflict",
   413: "Request body too large",
