@@ -1,15 +1,12 @@
 // Bundles the Worker exactly as `wrangler deploy` would, without uploading, and prints its size.
-import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { wranglerSync } from "./wrangler.mjs";
 
 const outdir = "dist/worker";
 rmSync(outdir, { recursive: true, force: true });
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
-  stdio: ["ignore", "ignore", "inherit"],
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-});
+wranglerSync(["deploy", "--dry-run", "--outdir", outdir], { stdio: ["ignore", "ignore", "inherit"] });
 let raw = 0;
 let gzip = 0;
 for (const name of readdirSync(outdir)) {

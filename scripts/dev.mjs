@@ -1,0 +1,56 @@
+// `npm run dev`: local secrets, D1 migrations, `wrangler dev`, and a seeded demo tenant on first start.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { adminConfig, adminRequest } from "./admin-client.mjs";
+import { ensureDevVars } from "./dev-vars.mjs";
+import { wranglerSpawn, wranglerSync } from "./wrangler.mjs";
+
+const PORT = process.env.PORT ?? "8787";
+const STATE = process.env.VIGIL_STATE_DIR ?? ".wrangler/state";
+const CREDENTIALS = join(STATE, "demo-credentials.json");
+const DEMO = { tenant: "demo", username: "admin@demo.vigil.local", role: "admin" };
+
+if (ensureDevVars()) console.log("Created .dev.vars with a fresh ADMIN_TOKEN");
+wranglerSync(["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE], { env: { CI: "true" } });
+
+const wrangler = wranglerSpawn(["dev", "--port", PORT, "--ip", "127.0.0.1", "--persist-to", STATE, ...process.argv.slice(2)]);
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));
+wrangler.on("exit", (code) => process.exit(code ?? 0));
+
+async function waitForHealth(url) {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Vigil did not answer ${url}/healthz`);
+}
+
+/** Creates the demo tenant and its admin once; later starts reuse the saved credentials. */
+async function seedDemo(cfg) {
+  const { tenants } = await adminRequest(cfg, "GET", "/admin/tenants");
+  const existing = tenants.find((t) => t.name === DEMO.tenant);
+  if (existing && existsSync(CREDENTIALS)) return JSON.parse(readFileSync(CREDENTIALS, "utf8"));
+  const tenant = existing ?? (await adminRequest(cfg, "POST", "/admin/tenants", { name: DEMO.tenant }));
+  const password = randomBytes(18).toString("base64url");
+  const username = existing ? `${DEMO.username.split("@")[0]}-${Date.now()}@demo.vigil.local` : DEMO.username;
+  await adminRequest(cfg, "POST", `/admin/tenants/${tenant.id}/users`, { username, password, role: DEMO.role });
+  const creds = { tenant_id: tenant.id, username, password };
+  mkdirSync(dirname(CREDENTIALS), { recursive: true });
+  writeFileSync(CREDENTIALS, JSON.stringify(creds, null, 2), { mode: 0o600 });
+  return creds;
+}
+
+const cfg = adminConfig();
+await waitForHealth(cfg.url);
+const demo = await seedDemo(cfg);
+console.log(`
+  Vigil is listening on ${cfg.url}
+    API docs      ${cfg.url}/docs  (OpenAPI: ${cfg.url}/openapi.json)
+    Admin API     Authorization: Bearer <ADMIN_TOKEN from .dev.vars>   e.g. npm run admin -- tenants:list
+    Demo tenant   ${demo.tenant_id}
+    Demo admin    ${demo.username} / ${demo.password}
+                  (saved in ${CREDENTIALS})
+`);

@@ -1,0 +1,64 @@
+// The README's first command, end to end: `npm run dev` on a fresh state directory must
+// start Vigil, seed the demo tenant, print how to sign in, and serve the admin CLI.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const results = [];
+function check(name, ok, detail = "") {
+  results.push(ok);
+  console.log(`${ok ? "ok" : "FAIL"} - ${name}${ok || !detail ? "" : `: ${detail}`}`);
+}
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
+const port = String(await freePort());
+const state = mkdtempSync(join(tmpdir(), "vigil-dev-"));
+const env = { ...process.env, PORT: port, VIGIL_STATE_DIR: state };
+const dev = spawn(process.execPath, ["scripts/dev.mjs"], { env, stdio: ["ignore", "pipe", "pipe"] });
+let output = "";
+dev.stdout.on("data", (d) => (output += d));
+dev.stderr.on("data", (d) => (output += d));
+
+const banner = await new Promise((resolve) => {
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const m = /Demo admin\s+(\S+) \/ (\S+)/.exec(output);
+    if (m || Date.now() - started > 180_000 || dev.exitCode !== null) {
+      clearInterval(timer);
+      resolve(m);
+    }
+  }, 200);
+});
+
+try {
+  check("npm run dev prints where it listens", output.includes(`Vigil is listening on http://localhost:${port}`), output.slice(-2000));
+  check("npm run dev prints the demo admin's credentials", Boolean(banner));
+  const admin = (...args) => JSON.parse(execFileSync(process.execPath, ["scripts/admin.mjs", ...args], { env, encoding: "utf8" }));
+  const tenants = admin("tenants:list");
+  check("the demo tenant is seeded", tenants.some((t) => t.name === "demo"));
+  const created = admin("tenants:create", "smoke-co");
+  check("admin CLI creates a tenant", /^ten_[0-9a-f]{32}$/.test(created.id));
+  const user = admin("users:create", created.id, "smoke@smoke.co", "analyst");
+  check("admin CLI creates a user and prints a generated password once", /^usr_/.test(user.id) && user.password?.length >= 20);
+  const ready = await fetch(`http://localhost:${port}/readyz`);
+  check("the local Worker is ready (D1 and Durable Object)", ready.status === 200);
+} catch (err) {
+  check("smoke run", false, err.stack);
+} finally {
+  dev.kill("SIGTERM");
+  await new Promise((r) => (dev.exitCode !== null ? r() : dev.on("exit", r)));
+  rmSync(state, { recursive: true, force: true });
+}
+
+const failed = results.filter((ok) => !ok).length;
+console.log(`dev smoke: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
