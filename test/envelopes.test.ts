@@ -59,7 +59,7 @@ interface Expect {
 async function expectEnvelope(family: FamilyName, res: Response, want: Expect): Promise<string> {
   expect(res.status).toBe(want.status);
   const requestId = res.headers.get("X-Request-Id");
-  expect(requestId).toMatch(/^req_[0-9a-f]{24}$/);
+  expect(requestId).toMatch(/^req_[0-9a-f]{32}$/);
   const body = (await res.json()) as Record<string, any>;
   switch (family) {
     case "command":

@@ -12,14 +12,14 @@ describe("request ids", () => {
   it("generates one when absent", async () => {
     const a = await call("/healthz");
     const b = await call("/healthz");
-    expect(a.headers.get("X-Request-Id")).toMatch(/^req_[0-9a-f]{24}$/);
+    expect(a.headers.get("X-Request-Id")).toMatch(/^req_[0-9a-f]{32}$/);
     expect(a.headers.get("X-Request-Id")).not.toBe(b.headers.get("X-Request-Id"));
   });
 
   it("replaces ids that are too long or carry unsafe characters", async () => {
     for (const bad of ["x".repeat(129), "has spaces", "semi;colon", "<script>"]) {
       const res = await call("/healthz", { headers: { "X-Request-ID": bad } });
-      expect(res.headers.get("X-Request-Id")).toMatch(/^req_[0-9a-f]{24}$/);
+      expect(res.headers.get("X-Request-Id")).toMatch(/^req_[0-9a-f]{32}$/);
     }
   });
 

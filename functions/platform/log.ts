@@ -6,29 +6,47 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
+type Fields = Record<string, unknown>;
 
 export function parseLogLevel(value: string | undefined): LogLevel {
   return value && value in RANK ? (value as LogLevel) : "info";
 }
 
-export function createLogger(minLevel: LogLevel, base: Record<string, unknown> = {}): Logger {
-  const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (RANK[level] < RANK[minLevel]) return;
-    const line = JSON.stringify({ ts: new Date().toISOString(), level, msg, ...base, ...fields });
+/** One per request: a class rather than closures so the hot path allocates one small object. */
+export class Logger {
+  private readonly min: number;
+
+  constructor(
+    minLevel: LogLevel,
+    private readonly base: Fields = {},
+  ) {
+    this.min = RANK[minLevel];
+  }
+
+  enabled(level: LogLevel): boolean {
+    return RANK[level] >= this.min;
+  }
+
+  debug(msg: string, fields?: Fields) {
+    this.write("debug", msg, fields);
+  }
+  info(msg: string, fields?: Fields) {
+    this.write("info", msg, fields);
+  }
+  warn(msg: string, fields?: Fields) {
+    this.write("warn", msg, fields);
+  }
+  error(msg: string, fields?: Fields) {
+    this.write("error", msg, fields);
+  }
+
+  private write(level: LogLevel, msg: string, fields?: Fields) {
+    if (RANK[level] < this.min) return;
+    const line = JSON.stringify({ ts: new Date().toISOString(), level, msg, ...this.base, ...fields });
     if (level === "error") console.error(line);
     else if (level === "warn") console.warn(line);
     else console.log(line);
-  };
-  return {
-    debug: (msg, fields) => write("debug", msg, fields),
-    info: (msg, fields) => write("info", msg, fields),
-    warn: (msg, fields) => write("warn", msg, fields),
-    error: (msg, fields) => write("error", msg, fields),
-  };
+  }
 }
+
+export const createLogger = (minLevel: LogLevel, base: Fields = {}) => new Logger(minLevel, base);

@@ -1,0 +1,66 @@
+// Starts Vigil and the baseline straight on workerd through Miniflare: no `wrangler dev`
+// proxy in front, so the figures are the runtime's, not a development proxy's.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { wranglerSync } from "../../scripts/wrangler.mjs";
+
+const BUILD = "bench/.build/vigil";
+
+function buildVigil() {
+  wranglerSync(["deploy", "--dry-run", "--outdir", BUILD], { stdio: ["ignore", "ignore", "inherit"] });
+  return join(BUILD, "index.js");
+}
+
+async function applyMigrations(mf) {
+  const db = await mf.getD1Database("DB");
+  const dir = "schema/migrations";
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+    for (const statement of readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint")) {
+      if (statement.trim()) await db.prepare(statement).run();
+    }
+  }
+}
+
+let built;
+
+/**
+ * `withAssets: false` drops the static-assets router that Miniflare puts in front of the
+ * Worker (two extra Worker hops locally; on Cloudflare the asset check happens at the edge),
+ * so the figure is Vigil's own stack. The bench reports both.
+ */
+export async function startVigil({ withAssets }) {
+  const scriptPath = (built ??= buildVigil());
+  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
+  const { assets, ...rest } = workerOptions;
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    workers: [
+      {
+        ...rest,
+        ...(withAssets ? { assets } : {}),
+        modules: true,
+        scriptPath,
+        // Access lines off, as a production deployment under load would run; plain HTTP on loopback allowed.
+        bindings: { ...workerOptions.bindings, ENVIRONMENT: "development", LOG_LEVEL: "warn", ADMIN_TOKEN: "bench-admin-token" },
+      },
+    ],
+  });
+  const url = await mf.ready;
+  await applyMigrations(mf);
+  return { url: url.origin, close: () => mf.dispose() };
+}
+
+export async function startBaseline() {
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    modules: true,
+    scriptPath: "bench/baseline-worker.mjs",
+    compatibilityDate: "2026-04-20",
+  });
+  const url = await mf.ready;
+  return { url: url.origin, close: () => mf.dispose() };
+}
