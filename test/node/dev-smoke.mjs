@@ -51,6 +51,8 @@ try {
   check("admin CLI creates a user and prints a generated password once", /^usr_/.test(user.id) && user.password?.length >= 20);
   const ready = await fetch(`http://localhost:${port}/readyz`);
   check("the local Worker is ready (D1 and Durable Object)", ready.status === 200);
+  const landing = await fetch(`http://localhost:${port}/`);
+  check("the static assets folder is served", landing.status === 200 && (await landing.text()).includes("<h1>Vigil</h1>"));
 } catch (err) {
   check("smoke run", false, err.stack);
 } finally {
