@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "./errors";
+import type { Logger } from "./log";
 import { problemResponses } from "./openapi";
 import { createRouter } from "./router";
 
-const CheckSchema = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
+const CheckSchema = z.object({ ok: z.boolean(), ms: z.number() });
 
 const healthz = createRoute({
   method: "get",
@@ -38,13 +39,15 @@ const readyz = createRoute({
   },
 });
 
-async function timed(run: () => Promise<unknown>) {
+/** The failure's text goes to the log only: /readyz is public and must not describe internals. */
+async function timed(name: string, log: Logger, run: () => Promise<unknown>) {
   const started = Date.now();
   try {
     await run();
     return { ok: true, ms: Date.now() - started };
   } catch (err) {
-    return { ok: false, ms: Date.now() - started, error: err instanceof Error ? err.message : String(err) };
+    log.error("readiness check failed", { check: name, error: err instanceof Error ? err.message : String(err) });
+    return { ok: false, ms: Date.now() - started };
   }
 }
 
@@ -52,12 +55,12 @@ export function healthRoutes() {
   return createRouter()
     .openapi(healthz, (c) => c.json({ status: "ok" as const }, 200))
     .openapi(readyz, async (c) => {
+      const log = c.get("log");
       const [d1, durable_object] = await Promise.all([
-        timed(() => c.env.DB.prepare("SELECT 1 AS one").first()),
-        timed(() => c.env.TENANT_HUB.getByName("readiness-probe").probe()),
+        timed("d1", log, () => c.env.DB.prepare("SELECT 1 AS one").first()),
+        timed("durable_object", log, () => c.env.TENANT_HUB.getByName("readiness-probe").probe()),
       ]);
       if (!d1.ok || !durable_object.ok) {
-        c.get("log").error("not ready", { d1, durable_object });
         throw new ApiError("service_unavailable", "Not ready", { checks: { d1, durable_object } });
       }
       return c.json({ status: "ready" as const, checks: { d1, durable_object } }, 200);
