@@ -13,6 +13,7 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
+            AUTH_SECRET: "test-auth-secret-for-key-derivation-only",
             ENVIRONMENT: "development",
             LOG_LEVEL: "warn",
           },

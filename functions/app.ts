@@ -1,4 +1,10 @@
+import { adminCredentialRoutes } from "./admin/credentials";
 import { adminRoutes } from "./admin/routes";
+import { avAuthRoutes } from "./av/auth-routes";
+import { commandAuthRoutes } from "./command/auth-routes";
+import { incidentsAuthRoutes } from "./incidents/auth-routes";
+import { jwksRoutes } from "./platform/auth/jwks-route";
+import { quantumOAuthRoutes } from "./quantum/oauth-routes";
 import { installDocs } from "./platform/docs";
 import { healthRoutes } from "./platform/health";
 import { installPlatform } from "./platform/middleware";
@@ -12,7 +18,13 @@ export function buildApp(): Router {
   const app = createRouter();
   installPlatform(app);
   app.route("/", healthRoutes());
+  app.route("/", jwksRoutes());
   app.route("/admin", adminRoutes());
+  app.route("/admin", adminCredentialRoutes());
+  app.route("/", commandAuthRoutes());
+  app.route("/", avAuthRoutes());
+  app.route("/", quantumOAuthRoutes());
+  app.route("/", incidentsAuthRoutes());
   installDocs(app);
   return app;
 }

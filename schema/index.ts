@@ -1,3 +1,4 @@
 export * from "./tenants";
 export * from "./audit-log";
 export * from "./dead-letters";
+export * from "./identity";

@@ -1,4 +1,4 @@
-import { sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt } from "./columns";
 
 export const tenants = sqliteTable(
@@ -27,5 +27,6 @@ export const users = sqliteTable(
     role: text("role", { enum: USER_ROLES }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("users_tenant_username_unique").on(t.tenantId, t.username)],
+  // Usernames are global (stored lowercased) because the incident-response login names no tenant.
+  (t) => [uniqueIndex("users_username_unique").on(t.username), index("users_tenant").on(t.tenantId)],
 );

@@ -80,13 +80,15 @@ describe("users", () => {
     expect(await verifyPassword("correct horse battery stapler", row!.password_hash)).toBe(false);
   });
 
-  it("refuses a duplicate username in the same tenant but allows it in another", async () => {
+  it("refuses a username that exists in any tenant, case-insensitively (login names no tenant)", async () => {
     const a = await createTenant("dup-users-a");
     const b = await createTenant("dup-users-b");
-    const body = { username: "sam", password: "a-long-enough-password", role: "viewer" };
-    expect((await postJson(`/admin/tenants/${a}/users`, body, adminHeaders)).status).toBe(201);
+    const body = { username: "Sam@Example.com", password: "a-long-enough-password", role: "viewer" };
+    const created = await postJson(`/admin/tenants/${a}/users`, body, adminHeaders);
+    expect(created.status).toBe(201);
+    expect(((await created.json()) as { username: string }).username).toBe("sam@example.com");
     expect((await postJson(`/admin/tenants/${a}/users`, body, adminHeaders)).status).toBe(409);
-    expect((await postJson(`/admin/tenants/${b}/users`, body, adminHeaders)).status).toBe(201);
+    expect((await postJson(`/admin/tenants/${b}/users`, { ...body, username: "sam@example.com" }, adminHeaders)).status).toBe(409);
   });
 
   it("404s an unknown tenant and 400s a malformed tenant id", async () => {

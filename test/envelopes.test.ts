@@ -194,8 +194,8 @@ async function expectEnvelopeLoose(family: FamilyName, res: Response): Promise<s
 
 describe("command console /api/auth", () => {
   it("renders errors as { authorized: false, error }", async () => {
-    const res = await call("/api/auth", { method: "DELETE" });
-    expect(res.status).toBe(404);
+    const res = await call("/api/auth", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" });
+    expect(res.status).toBe(400);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body.authorized).toBe(false);
     expect(typeof body.error).toBe("string");

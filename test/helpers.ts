@@ -23,3 +23,34 @@ export async function createTenant(name: string): Promise<string> {
   if (res.status !== 201) throw new Error(`tenant create failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
+
+export async function createUser(tenantId: string, username: string, role: string, password = "correct horse battery staple") {
+  const res = await postJson(`/admin/tenants/${tenantId}/users`, { username, password, role }, adminHeaders);
+  if (res.status !== 201) throw new Error(`user create failed: ${res.status} ${await res.text()}`);
+  return { ...((await res.json()) as { id: string }), username, password };
+}
+
+export async function createApiKey(tenantId: string, body: Record<string, unknown>) {
+  const res = await postJson(`/admin/tenants/${tenantId}/api-keys`, body, adminHeaders);
+  if (res.status !== 201) throw new Error(`api key create failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string; key: string };
+}
+
+/** The value of a Set-Cookie header's cookie, and its attributes lowercased. */
+export function parseSetCookie(res: Response, name: string) {
+  const header = res.headers.getSetCookie().find((h) => h.startsWith(`${name}=`));
+  if (!header) return null;
+  const [pair, ...attrs] = header.split(";").map((s) => s.trim());
+  return { value: pair!.slice(name.length + 1), attributes: attrs.map((a) => a.toLowerCase()) };
+}
+
+/**
+ * Re-derives Vigil's current Ed25519 signing key the way jwt.ts does, so tests can forge
+ * tokens that differ from real ones in exactly one claim.
+ */
+export async function ourSigningKey(secret: string): Promise<CryptoKey> {
+  const { deriveBytes, epochOf } = await import("../functions/platform/auth/keys");
+  const seed = await deriveBytes(secret, `jwt-ed25519:${epochOf(Date.now())}`);
+  const prefix = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+  return crypto.subtle.importKey("pkcs8", new Uint8Array([...prefix, ...seed]), { name: "Ed25519" }, false, ["sign"]);
+}

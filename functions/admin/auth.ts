@@ -18,3 +18,6 @@ export function requireAdmin(): MiddlewareHandler<AppEnv> {
     await next();
   };
 }
+
+/** Admin-token actions are audited under one actor name; the request id tells them apart. */
+export const adminActor = (requestId: string) => ({ name: "admin-token", requestId });

@@ -4,7 +4,7 @@ import { database } from "../platform/db";
 import { listDeadLetters } from "../platform/dead-letters";
 import { problemResponses } from "../platform/openapi";
 import { createRouter } from "../platform/router";
-import { requireAdmin } from "./auth";
+import { adminActor, requireAdmin } from "./auth";
 import { createTenant, createUser, listTenants } from "./tenants";
 
 const TenantSchema = z.object({ id: z.string(), name: z.string(), created_at: z.string() }).openapi("Tenant");
@@ -42,7 +42,7 @@ const listTenantsRoute = createRoute({
 });
 
 const NewUserSchema = z.object({
-  username: z.string().trim().min(1).max(254),
+  username: z.string().trim().toLowerCase().min(1).max(254),
   password: z.string().min(12, "must be at least 12 characters").max(1024),
   role: z.enum(USER_ROLES),
 });
@@ -95,20 +95,18 @@ const listDeadLettersRoute = createRoute({
   },
 });
 
-const actor = (requestId: string) => ({ name: "admin-token", requestId });
-
 export function adminRoutes() {
   const app = createRouter();
   app.use("*", requireAdmin());
   return app
     .openapi(createTenantRoute, async (c) => {
-      const tenant = await createTenant(database(c.env.DB), c.req.valid("json").name, actor(c.get("requestId")));
+      const tenant = await createTenant(database(c.env.DB), c.req.valid("json").name, adminActor(c.get("requestId")));
       return c.json(tenant, 201);
     })
     .openapi(listTenantsRoute, async (c) => c.json({ tenants: await listTenants(database(c.env.DB)) }, 200))
     .openapi(createUserRoute, async (c) => {
       const { tenantId } = c.req.valid("param");
-      const user = await createUser(database(c.env.DB), tenantId, c.req.valid("json"), actor(c.get("requestId")));
+      const user = await createUser(database(c.env.DB), tenantId, c.req.valid("json"), adminActor(c.get("requestId")));
       return c.json(user, 201);
     })
     .openapi(listDeadLettersRoute, async (c) => {

@@ -1,15 +1,10 @@
 import { asc, eq } from "drizzle-orm";
 import { tenants, users, type UserRole } from "../../schema";
-import { auditInsert } from "../platform/audit";
+import { auditInsert, type Actor } from "../platform/audit";
 import { isUniqueViolation, type Database } from "../platform/db";
 import { conflict, notFound } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { hashPassword } from "../platform/passwords";
-
-export interface Actor {
-  name: string;
-  requestId: string;
-}
 
 export interface TenantView {
   id: string;
@@ -49,8 +44,7 @@ export interface NewUser {
 }
 
 export async function createUser(db: Database, tenantId: string, input: NewUser, actor: Actor) {
-  const tenant = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).get();
-  if (!tenant) throw notFound("Tenant", { tenant_id: tenantId });
+  await requireTenant(db, tenantId);
   const id = newId("usr");
   const passwordHash = await hashPassword(input.password);
   try {
@@ -66,8 +60,13 @@ export async function createUser(db: Database, tenantId: string, input: NewUser,
       }),
     ]);
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`User '${input.username}' already exists in this tenant`, { username: input.username });
+    if (isUniqueViolation(err)) throw conflict(`User '${input.username}' already exists`, { username: input.username });
     throw err;
   }
   return { id, tenant_id: tenantId, username: input.username, role: input.role };
+}
+
+export async function requireTenant(db: Database, tenantId: string): Promise<void> {
+  const tenant = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).get();
+  if (!tenant) throw notFound("Tenant", { tenant_id: tenantId });
 }

@@ -2,6 +2,12 @@ import { auditLog } from "../../schema";
 import type { Database } from "./db";
 import { newId } from "./ids";
 
+/** Who performs a change: recorded in the audit log with the request it came from. */
+export interface Actor {
+  name: string;
+  requestId: string;
+}
+
 export interface AuditEntry {
   tenantId: string | null;
   actor: string;

@@ -99,9 +99,6 @@ export function renderError(c: Context<AppEnv>, err: ApiError): Response {
 }
 
 /** Incident response successes: `{ success: true, data, meta }`. */
-export function incidentsSuccess<T>(c: Context<AppEnv>, data: T, status: ContentfulStatusCode = 200) {
-  return c.json(
-    { success: true as const, data, meta: { timestamp: new Date().toISOString(), request_id: c.get("requestId") } },
-    status,
-  );
+export function incidentsSuccess<T, S extends ContentfulStatusCode>(c: Context<AppEnv>, data: T, status: S) {
+  return c.json({ success: true as const, data, meta: { timestamp: new Date().toISOString(), request_id: c.get("requestId") } }, status);
 }

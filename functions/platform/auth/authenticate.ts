@@ -1,0 +1,94 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import type { ApiKeyHeader, SessionKind } from "../../../schema";
+import { database, type Database } from "../db";
+import { ApiError } from "../errors";
+import type { AppEnv } from "../types";
+import { KEY_PREFIX, verifyApiKey } from "./api-keys";
+import { verifyAccessToken } from "./jwt";
+import { scopesForRole, type Principal } from "./principal";
+import { COOKIE_NAME, verifySession } from "./sessions";
+import { familyActive } from "./user-tokens";
+
+/** What a route accepts; each family lists the ways in its seed documents. */
+export interface AuthOptions {
+  apiKeyHeaders?: ApiKeyHeader[];
+  /** JWT audience accepted as `Authorization: Bearer`. */
+  jwtAudience?: string;
+  cookie?: SessionKind;
+  /** Let anonymous requests through (principal unset); bad credentials still fail. */
+  optional?: boolean;
+}
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
+export function bearerToken(c: Context): string | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "");
+  return match?.[1] ?? null;
+}
+
+async function fromApiKey(c: Context<AppEnv>, db: Database, key: string, allowed: ApiKeyHeader[]): Promise<Principal> {
+  const result = await verifyApiKey(db, key);
+  if (!result || !allowed.includes(result.header)) throw new ApiError("invalid_credentials", "Invalid API key");
+  if (result.touch) c.executionCtx.waitUntil(result.touch().catch((err) => c.get("log").warn("last_used_at write failed", { error: String(err) })));
+  return result.principal;
+}
+
+async function fromJwt(c: Context<AppEnv>, db: Database, token: string, audience: string): Promise<Principal> {
+  const claims = await verifyAccessToken(c.env.AUTH_SECRET, token, audience);
+  if (!claims) throw new ApiError("invalid_credentials", "Invalid or expired access token");
+  if (claims.sid && !(await familyActive(db, claims.sid))) throw new ApiError("invalid_credentials", "This session has been signed out");
+  const role = claims.pk === "user" && claims.role ? (claims.role as Principal["role"]) : null;
+  return {
+    tenantId: claims.tid,
+    kind: claims.pk,
+    id: claims.sub,
+    method: claims.pk === "user" ? "jwt" : "oauth_token",
+    role,
+    scopes: role ? scopesForRole(role) : (claims.scope ?? "").split(" ").filter(Boolean),
+    tier: (claims.tier as Principal["tier"]) ?? "standard",
+    machine: null,
+    sessionId: claims.sid ?? null,
+  };
+}
+
+async function resolve(c: Context<AppEnv>, opts: AuthOptions): Promise<Principal | null> {
+  const db = database(c.env.DB);
+  const keyHeaders = opts.apiKeyHeaders ?? [];
+  for (const header of keyHeaders) {
+    const key = c.req.header(header);
+    if (key !== undefined) return fromApiKey(c, db, key, keyHeaders);
+  }
+  const bearer = bearerToken(c);
+  if (bearer) {
+    if (keyHeaders.some((h) => bearer.startsWith(`${KEY_PREFIX[h]}_`))) return fromApiKey(c, db, bearer, keyHeaders);
+    if (opts.jwtAudience && JWT_SHAPE.test(bearer)) return fromJwt(c, db, bearer, opts.jwtAudience);
+    throw new ApiError("invalid_credentials", "Unrecognised bearer credential");
+  }
+  if (opts.cookie) {
+    const value = getCookie(c, COOKIE_NAME[opts.cookie]);
+    if (value !== undefined) {
+      const principal = await verifySession(db, c.env.AUTH_SECRET, opts.cookie, value);
+      if (!principal) throw new ApiError("unauthorized", "Session is invalid or has expired; sign in again");
+      return principal;
+    }
+  }
+  return null;
+}
+
+/** Sets `principal` on the context, or answers 401 in the family's envelope. */
+export function authenticate(opts: AuthOptions): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const principal = await resolve(c, opts);
+    if (!principal && !opts.optional) throw new ApiError("missing_credentials", "Authentication required");
+    if (principal) c.set("principal", principal);
+    await next();
+  };
+}
+
+/** The authenticated principal; only call behind `authenticate` without `optional`. */
+export function principalOf(c: Context<AppEnv>): Principal {
+  const p = c.get("principal");
+  if (!p) throw new ApiError("missing_credentials", "Authentication required");
+  return p;
+}
