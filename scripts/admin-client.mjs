@@ -16,6 +16,7 @@ export async function adminRequest({ url, token }, method, path, body) {
     headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
+  if (res.status === 204) return null;
   const text = await res.text();
   const data = text ? JSON.parse(text) : null;
   if (!res.ok) {

@@ -22,7 +22,7 @@ const loginRoute = createRoute({
 const logoutRoute = createRoute({
   method: "post", path: "/api/av/auth/logout", operationId: "avOwnerLogout", tags, security: [{ ZeqSession: [] }],
   summary: "End the owner session and clear the cookie",
-  responses: { 200: { description: "Signed out", ...json(z.object({ ok: z.literal(true) })) } },
+  responses: { 200: { description: "Signed out", ...json(z.object({ ok: z.literal(true) })) }, ...errorResponses("av", 403) },
 });
 
 export function avAuthRoutes() {

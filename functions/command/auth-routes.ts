@@ -23,13 +23,13 @@ const exchangeRoute = createRoute({
 const checkRoute = createRoute({
   method: "get", path: "/api/auth", operationId: "commandAuthCheck", tags, security: [{ QecnetSession: [] }],
   summary: "Whether the current session is valid",
-  responses: { 200: { description: "Session validity", ...json(Authorized) } },
+  responses: { 200: { description: "Session validity", ...json(Authorized) }, ...errorResponses("command", 403) },
 });
 
 const logoutRoute = createRoute({
   method: "delete", path: "/api/auth", operationId: "commandAuthLogout", tags, security: [{ QecnetSession: [] }],
   summary: "End the current session (server-side revocation) and clear the cookie",
-  responses: { 200: { description: "Signed out", ...json(Authorized) } },
+  responses: { 200: { description: "Signed out", ...json(Authorized) }, ...errorResponses("command", 403) },
 });
 
 export function commandAuthRoutes() {

@@ -22,15 +22,9 @@ const SECURITY_SCHEMES = {
   AdminBearer: { type: "http", scheme: "bearer", description: "Authorization: Bearer <ADMIN_TOKEN>" },
   BearerJWT: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "Access token from /auth/login (EdDSA; keys at /.well-known/jwks.json)" },
   IncidentsApiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "Incident-response API key (also accepted as Authorization: Bearer)" },
-  ZeqKey: { type: "apiKey", in: "header", name: "X-Zeq-SM-Key", description: "Agent-claims key zsm_… (also accepted as Authorization: Bearer)" },
   QecnetSession: { type: "apiKey", in: "cookie", name: "qecnet_session", description: "Command-console session from POST /api/auth" },
   ZeqSession: { type: "apiKey", in: "cookie", name: "zeq_auth_token", description: "Machine-owner session from POST /api/av/auth/login" },
   OAuthClientBasic: { type: "http", scheme: "basic", description: "OAuth client_id:client_secret at the token endpoint" },
-  QuantumOAuth: {
-    type: "oauth2",
-    description: "Client credentials grant; tokens carry the client's scopes and tier",
-    flows: { clientCredentials: { tokenUrl: "/v3/oauth/token", scopes: {} } },
-  },
 } as const;
 
 /** /openapi.json is generated from the route definitions; /docs and /redoc render it. */

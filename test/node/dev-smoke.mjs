@@ -49,6 +49,25 @@ try {
   check("admin CLI creates a tenant", /^ten_[0-9a-f]{32}$/.test(created.id));
   const user = admin("users:create", created.id, "smoke@smoke.co", "analyst");
   check("admin CLI creates a user and prints a generated password once", /^usr_/.test(user.id) && user.password?.length >= 20);
+  const key = admin("api-keys:create", created.id, "smoke-key", "read,write", "--header", "X-Zeq-SM-Key");
+  check("admin CLI creates an agent-claims API key", /^zsm_/.test(key.key));
+  check("admin CLI revokes it", admin("api-keys:revoke", created.id, key.id).revoked === key.id);
+  const code = admin("auth-codes:create", created.id, "responder");
+  const exchange = await fetch(`http://localhost:${port}/api/auth`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: code.code }) });
+  check("a CLI-minted code signs in to the command console", exchange.status === 200 && exchange.headers.get("set-cookie")?.includes("qecnet_session="));
+  const oauthClient = admin("oauth-clients:create", created.id, "standard", "quantum:read");
+  const token = await fetch(`http://localhost:${port}/v3/oauth/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: `Basic ${btoa(`${oauthClient.client_id}:${oauthClient.client_secret}`)}` },
+    body: "grant_type=client_credentials",
+  });
+  check("a CLI-registered OAuth client gets a token", token.status === 200);
+  const login = await fetch(`http://localhost:${port}/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: banner?.[1], password: banner?.[2] }),
+  });
+  check("the printed demo credentials sign in", login.status === 200);
   const ready = await fetch(`http://localhost:${port}/readyz`);
   check("the local Worker is ready (D1 and Durable Object)", ready.status === 200);
   const landing = await fetch(`http://localhost:${port}/`);

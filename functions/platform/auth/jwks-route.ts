@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { json } from "../openapi";
+import { json, problemResponses } from "../openapi";
 import { createRouter } from "../router";
 import { jwks } from "./jwt";
 
@@ -11,6 +11,7 @@ const jwksRoute = createRoute({
       description: "JSON Web Key Set (RFC 7517)",
       ...json(z.object({ keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() }).partial()) })),
     },
+    ...problemResponses(403),
   },
 });
 
