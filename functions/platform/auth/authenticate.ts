@@ -8,6 +8,7 @@ import { KEY_PREFIX, verifyApiKey } from "./api-keys";
 import { verifyAccessToken } from "./jwt";
 import { scopesForRole, type Principal } from "./principal";
 import { COOKIE_NAME, verifySession } from "./sessions";
+import { verifySignedRequest } from "./signed-requests";
 import { familyActive } from "./user-tokens";
 
 /** What a route accepts; each family lists the ways in its seed documents. */
@@ -16,6 +17,8 @@ export interface AuthOptions {
   /** JWT audience accepted as `Authorization: Bearer`. */
   jwtAudience?: string;
   cookie?: SessionKind;
+  /** Accept HMAC-signed requests (X-Client-ID, X-Timestamp, X-Signature) from OAuth clients. */
+  signedRequests?: boolean;
   /** Let anonymous requests through (principal unset); bad credentials still fail. */
   optional?: boolean;
 }
@@ -53,6 +56,7 @@ async function fromJwt(c: Context<AppEnv>, db: Database, token: string, audience
 }
 
 async function resolve(c: Context<AppEnv>, opts: AuthOptions): Promise<Principal | null> {
+  if (opts.signedRequests && c.req.header("X-Signature") !== undefined) return verifySignedRequest(c);
   const db = database(c.env.DB);
   const keyHeaders = opts.apiKeyHeaders ?? [];
   for (const header of keyHeaders) {
