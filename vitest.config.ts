@@ -6,22 +6,29 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "schema/migrations"));
   return {
     plugins: [
-      cloudflareTest({
+      cloudflareTest(({ inject }) => ({
         main: "./functions/index.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            // The real redis-server behind the Upstash REST bridge (test/node/global-setup.mjs).
+            TEST_UPSTASH_URL: inject("upstashUrl" as never) as string,
+            TEST_UPSTASH_TOKEN: inject("upstashToken" as never) as string,
             ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
             AUTH_SECRET: "test-auth-secret-for-key-derivation-only",
             ENVIRONMENT: "development",
             LOG_LEVEL: "warn",
+            // The embedded limiter unless a test opts into Upstash.
+            UPSTASH_REDIS_REST_URL: "",
+            UPSTASH_REDIS_REST_TOKEN: "",
           },
         },
-      }),
+      })),
     ],
     test: {
       include: ["test/**/*.test.ts"],
+      globalSetup: ["./test/node/global-setup.mjs"],
       setupFiles: ["./test/apply-migrations.ts"],
     },
   };

@@ -2,10 +2,10 @@ import { env, exports } from "cloudflare:workers";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import * as oauth from "oauth4webapi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { adminHeaders, BASE, call, createTenant, postJson } from "./helpers";
+import { adminHeaders, BASE, call, createTenant, postJson, randomIp } from "./helpers";
 
 const as: oauth.AuthorizationServer = { issuer: BASE, token_endpoint: `${BASE}/v3/oauth/token` };
-const viaWorker = { [oauth.customFetch]: (url: string, init?: RequestInit) => exports.default.fetch(new Request(url, init)) };
+const viaWorker = { [oauth.customFetch]: (url: string, init?: RequestInit) => call(url, init ?? {}) };
 const FINGERPRINT = "ab".repeat(32);
 
 let tenantId: string;
@@ -25,7 +25,7 @@ const form = (fields: Record<string, string>, headers: Record<string, string> = 
   exports.default.fetch(
     new Request(`${BASE}/v3/oauth/token`, {
       method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "CF-Connecting-IP": randomIp(), ...headers },
       body: new URLSearchParams(fields),
       ...(cf ? { cf } : {}),
     } as RequestInit),

@@ -5,6 +5,9 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      /** Empty when redis-server is not installed (outside CI). */
+      TEST_UPSTASH_URL: string;
+      TEST_UPSTASH_TOKEN: string;
     }
   }
 }

@@ -3,10 +3,18 @@ import { exports } from "cloudflare:workers";
 export const BASE = "https://vigil.test";
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
-/** Sends a request through the Worker's real fetch handler, with all its bindings. */
+/**
+ * Sends a request through the Worker's real fetch handler, with all its bindings. Each call
+ * comes from its own client IP unless the test names one, so per-IP brute-force limits only
+ * bite in the tests about them.
+ */
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(new Request(new URL(path, BASE), init));
+  const headers = new Headers(init.headers);
+  if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", randomIp());
+  return exports.default.fetch(new Request(new URL(path, BASE), { ...init, headers }));
 }
+
+export const randomIp = () => `10.${[0, 0, 0].map(() => Math.floor(Math.random() * 256)).join(".")}`;
 
 export function postJson(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return call(path, {
@@ -53,4 +61,12 @@ export async function ourSigningKey(secret: string): Promise<CryptoKey> {
   const seed = await deriveBytes(secret, `jwt-ed25519:${epochOf(Date.now())}`);
   const prefix = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
   return crypto.subtle.importKey("pkcs8", new Uint8Array([...prefix, ...seed]), { name: "Ed25519" }, false, ["sign"]);
+}
+
+/**
+ * Sliding windows weigh the previous window by the clock, so a burst that straddles a
+ * boundary sees a different count; tests about exact counts start well inside a window.
+ */
+export async function awayFromWindowBoundary(windowMs = 60_000, marginMs = 10_000) {
+  while (windowMs - (Date.now() % windowMs) < marginMs) await new Promise((r) => setTimeout(r, 250));
 }

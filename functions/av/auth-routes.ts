@@ -5,17 +5,20 @@ import { checkPassword } from "../platform/auth/user-tokens";
 import { database } from "../platform/db";
 import { ApiError } from "../platform/errors";
 import { errorResponses, json } from "../platform/openapi";
+import { rateLimit } from "../platform/rate-limit/middleware";
+import { CREDENTIAL_POLICY } from "../platform/rate-limit/policies";
 import { createRouter } from "../platform/router";
 
 const tags = ["Endpoint agent claims"];
 
 const loginRoute = createRoute({
   method: "post", path: "/api/av/auth/login", operationId: "avOwnerLogin", tags, security: [],
+  middleware: [rateLimit(CREDENTIAL_POLICY, { by: "ip" })] as const,
   summary: "Machine owners sign in; sets the HttpOnly zeq_auth_token cookie",
   request: { body: { required: true, ...json(z.object({ username: z.string().min(1).max(254), password: z.string().min(1).max(1024) })) } },
   responses: {
     200: { description: "Signed in", ...json(z.object({ ok: z.literal(true), expires_at: z.string() })) },
-    ...errorResponses("av", 400, 401, 413, 415),
+    ...errorResponses("av", 400, 401, 413, 415, 429, 503),
   },
 });
 

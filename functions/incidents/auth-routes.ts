@@ -8,6 +8,8 @@ import { database } from "../platform/db";
 import { incidentsSuccess } from "../platform/envelopes";
 import { ApiError } from "../platform/errors";
 import { errorResponses, incidentsSuccessSchema, json } from "../platform/openapi";
+import { rateLimit } from "../platform/rate-limit/middleware";
+import { CREDENTIAL_POLICY, incidentsPolicyFor } from "../platform/rate-limit/policies";
 import { createRouter } from "../platform/router";
 
 const TokenPair = z
@@ -19,22 +21,26 @@ const body = <T extends z.ZodType>(schema: T) => ({ required: true, ...json(sche
 
 export const incidentsAuth = () => authenticate({ apiKeyHeaders: ["X-API-Key"], jwtAudience: INCIDENTS_AUDIENCE });
 
+/** Authentication, then the seed's per-method hourly limit (JWT 1000, API key 5000) for that principal. */
+export const incidentsGuard = () => [incidentsAuth(), rateLimit((c) => [incidentsPolicyFor(principalOf(c))])];
+const credentialLimit = [rateLimit(CREDENTIAL_POLICY, { by: "ip" })];
+
 const loginRoute = createRoute({
-  method: "post", path: "/auth/login", operationId: "incidentsLogin", summary: "Sign in with username and password", tags, security: [],
+  method: "post", path: "/auth/login", operationId: "incidentsLogin", summary: "Sign in with username and password", tags, security: [], middleware: credentialLimit,
   request: { body: body(z.object({ username: z.string().min(1).max(254), password: z.string().min(1).max(1024) })) },
-  responses: { 200: { description: "Signed in", ...json(incidentsSuccessSchema(TokenPair)) }, ...errorResponses("incidents", 400, 401, 413, 415) },
+  responses: { 200: { description: "Signed in", ...json(incidentsSuccessSchema(TokenPair)) }, ...errorResponses("incidents", 400, 401, 413, 415, 429, 503) },
 });
 
 const refreshRoute = createRoute({
-  method: "post", path: "/auth/refresh", operationId: "incidentsRefresh", summary: "Rotate a refresh token for a new token pair", tags, security: [],
+  method: "post", path: "/auth/refresh", operationId: "incidentsRefresh", summary: "Rotate a refresh token for a new token pair", tags, security: [], middleware: credentialLimit,
   request: { body: body(z.object({ refresh_token: z.string().min(1).max(200) })) },
-  responses: { 200: { description: "New token pair", ...json(incidentsSuccessSchema(TokenPair)) }, ...errorResponses("incidents", 400, 401, 413, 415) },
+  responses: { 200: { description: "New token pair", ...json(incidentsSuccessSchema(TokenPair)) }, ...errorResponses("incidents", 400, 401, 413, 415, 429, 503) },
 });
 
 const logoutRoute = createRoute({
   method: "post", path: "/auth/logout", operationId: "incidentsLogout", summary: "Revoke this sign-in's access and refresh tokens", tags,
-  security: [{ BearerJWT: [] }], middleware: [incidentsAuth()] as const,
-  responses: { 200: { description: "Signed out", ...json(incidentsSuccessSchema(z.object({ revoked: z.literal(true) }))) }, ...errorResponses("incidents", 400, 401) },
+  security: [{ BearerJWT: [] }], middleware: incidentsGuard(),
+  responses: { 200: { description: "Signed out", ...json(incidentsSuccessSchema(z.object({ revoked: z.literal(true) }))) }, ...errorResponses("incidents", 400, 401, 429, 503) },
 });
 
 const Me = z.object({
@@ -44,8 +50,8 @@ const Me = z.object({
 
 const meRoute = createRoute({
   method: "get", path: "/auth/me", operationId: "incidentsMe", summary: "Who the credentials belong to", tags, security,
-  middleware: [incidentsAuth()] as const,
-  responses: { 200: { description: "The caller", ...json(incidentsSuccessSchema(Me)) }, ...errorResponses("incidents", 401) },
+  middleware: incidentsGuard(),
+  responses: { 200: { description: "The caller", ...json(incidentsSuccessSchema(Me)) }, ...errorResponses("incidents", 401, 429, 503) },
 });
 
 const NewKey = z.object({
@@ -60,16 +66,16 @@ const CreatedKey = z.object({
 
 const createKeyRoute = createRoute({
   method: "post", path: "/api/v1/auth/api-keys", operationId: "incidentsCreateApiKey", summary: "Create an API key (admins); the key is shown once", tags, security,
-  middleware: [incidentsAuth()] as const,
+  middleware: incidentsGuard(),
   request: { body: body(NewKey) },
-  responses: { 201: { description: "Created", ...json(incidentsSuccessSchema(CreatedKey)) }, ...errorResponses("incidents", 400, 401, 403, 413, 415) },
+  responses: { 201: { description: "Created", ...json(incidentsSuccessSchema(CreatedKey)) }, ...errorResponses("incidents", 400, 401, 403, 413, 415, 429, 503) },
 });
 
 const revokeKeyRoute = createRoute({
   method: "delete", path: "/api/v1/auth/api-keys/{keyId}", operationId: "incidentsRevokeApiKey", summary: "Revoke an API key (admins)", tags, security,
-  middleware: [incidentsAuth()] as const,
+  middleware: incidentsGuard(),
   request: { params: z.object({ keyId: z.string().max(64) }) },
-  responses: { 200: { description: "Revoked", ...json(incidentsSuccessSchema(z.object({ id: z.string(), revoked: z.literal(true) }))) }, ...errorResponses("incidents", 401, 403, 404) },
+  responses: { 200: { description: "Revoked", ...json(incidentsSuccessSchema(z.object({ id: z.string(), revoked: z.literal(true) }))) }, ...errorResponses("incidents", 401, 403, 404, 429, 503) },
 });
 
 const badLogin = () => new ApiError("invalid_credentials", "Invalid username or password");

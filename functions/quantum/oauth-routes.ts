@@ -4,6 +4,8 @@ import { ACCESS_TOKEN_TTL_S, signAccessToken } from "../platform/auth/jwt";
 import { authenticateClient, clientByFingerprint, type OAuthClient } from "../platform/auth/oauth-clients";
 import { database } from "../platform/db";
 import { errorResponses, json } from "../platform/openapi";
+import { rateLimit } from "../platform/rate-limit/middleware";
+import { CREDENTIAL_POLICY } from "../platform/rate-limit/policies";
 import { createRouter } from "../platform/router";
 import type { AppEnv } from "../platform/types";
 import { verifiedClientCertificate } from "./mtls";
@@ -22,6 +24,7 @@ const tokenRoute = createRoute({
   method: "post", path: "/v3/oauth/token", operationId: "quantumOAuthToken", tags: ["Quantum defense: authentication"],
   summary: "OAuth 2.0 client credentials grant (RFC 6749 §4.4); client auth by HTTP Basic, body credentials or mTLS",
   security: TOKEN_SECURITY,
+  middleware: [rateLimit(CREDENTIAL_POLICY, { by: "ip" })] as const,
   request: {
     body: {
       required: true,
@@ -37,7 +40,7 @@ const tokenRoute = createRoute({
     200: { description: "Access token (JWT, 1 hour)", ...json(TokenResponse) },
     400: { description: "RFC 6749 §5.2 error", ...json(OAuthError) },
     401: { description: "invalid_client", ...json(OAuthError) },
-    ...errorResponses("quantum", 413, 415),
+    ...errorResponses("quantum", 413, 415, 429, 503),
   },
 });
 

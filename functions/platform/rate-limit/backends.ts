@@ -1,0 +1,108 @@
+import { Ratelimit } from "@upstash/ratelimit";
+import { Redis } from "@upstash/redis/cloudflare";
+import type { Algorithm, LimitResult } from "./algorithms";
+import type { Policy } from "./policies";
+
+export interface LimitOutcome extends LimitResult {
+  /** Work to hand to waitUntil (Upstash analytics and cache sync). */
+  pending?: Promise<unknown>;
+}
+
+export interface RateLimitBackend {
+  readonly name: "upstash" | "durable-object";
+  limit(policy: Policy, identifier: string): Promise<LimitOutcome>;
+}
+
+/** The backend said nothing in time, or failed: the policy's fail mode decides. */
+export class BackendUnavailable extends Error {}
+
+const BACKEND_TIMEOUT_MS = 1000;
+
+/**
+ * Denials are remembered in the isolate until their reset, so a caller hammering past its
+ * limit costs no backend round trip (Upstash's ephemeralCache does the same on its side).
+ */
+const blocked = new Map<string, number>();
+
+function cachedDenial(key: string, limit: number, now: number): LimitOutcome | null {
+  const until = blocked.get(key);
+  if (until === undefined) return null;
+  if (until > now) return { success: false, limit, remaining: 0, reset: until };
+  blocked.delete(key);
+  return null;
+}
+
+export function durableObjectBackend(namespace: DurableObjectNamespace<import("../../../durable-objects/rate-limiter").RateLimiter>): RateLimitBackend {
+  return {
+    name: "durable-object",
+    async limit(policy, identifier) {
+      const key = `${policy.id}:${identifier}`;
+      const limit = policy.algorithm.kind === "token" ? policy.algorithm.maxTokens : policy.algorithm.limit;
+      const denial = cachedDenial(key, limit, Date.now());
+      if (denial) return denial;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BackendUnavailable("rate limiter timed out")), BACKEND_TIMEOUT_MS);
+      });
+      try {
+        const result = await Promise.race([namespace.getByName(key).limit(policy.algorithm), timeout]);
+        if (!result.success) blocked.set(key, result.reset);
+        return result;
+      } catch (err) {
+        throw err instanceof BackendUnavailable ? err : new BackendUnavailable(err instanceof Error ? err.message : String(err));
+      } finally {
+        if (timer !== undefined) clearTimeout(timer);
+      }
+    },
+  };
+}
+
+const upstashCache = new Map<string, number>();
+const upstashLimiters = new Map<string, Ratelimit>();
+
+function upstashLimiter(redis: Redis, policy: Policy, url: string): Ratelimit {
+  const cacheKey = `${url}\u0000${policy.id}`;
+  let limiter = upstashLimiters.get(cacheKey);
+  if (!limiter) {
+    limiter = new Ratelimit({
+      redis,
+      limiter: toUpstash(policy.algorithm),
+      prefix: `vigil:rl:${policy.id}`,
+      ephemeralCache: upstashCache,
+      timeout: BACKEND_TIMEOUT_MS,
+      analytics: false,
+    });
+    upstashLimiters.set(cacheKey, limiter);
+  }
+  return limiter;
+}
+
+function toUpstash(a: Algorithm) {
+  if (a.kind === "fixed") return Ratelimit.fixedWindow(a.limit, `${a.windowMs} ms`);
+  if (a.kind === "sliding") return Ratelimit.slidingWindow(a.limit, `${a.windowMs} ms`);
+  return Ratelimit.tokenBucket(a.refillRate, `${a.intervalMs} ms`, a.maxTokens);
+}
+
+export function upstashBackend(url: string, token: string): RateLimitBackend {
+  const redis = new Redis({ url, token, retry: false });
+  return {
+    name: "upstash",
+    async limit(policy, identifier) {
+      let result;
+      try {
+        result = await upstashLimiter(redis, policy, url).limit(identifier);
+      } catch (err) {
+        throw new BackendUnavailable(err instanceof Error ? err.message : String(err));
+      }
+      // The library answers "allowed" on its own timeout; that is our fail-mode decision to make.
+      if (result.reason === "timeout") throw new BackendUnavailable("Upstash timed out");
+      return { success: result.success, limit: result.limit, remaining: result.remaining, reset: result.reset, pending: result.pending };
+    },
+  };
+}
+
+/** Upstash whenever it is configured; otherwise the embedded Durable Object limiter. */
+export function backendFor(env: Env): RateLimitBackend {
+  if (env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN) return upstashBackend(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
+  return durableObjectBackend(env.RATE_LIMITER);
+}
