@@ -4,6 +4,7 @@ import { consumeBatch } from "./platform/jobs";
 import { createLogger, parseLogLevel } from "./platform/log";
 import { runMaintenance } from "./platform/maintenance";
 
+export { ConnectionSlots } from "../durable-objects/connection-slots";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { ReplayGuard } from "../durable-objects/replay-guard";
 export { TenantHub } from "../durable-objects/tenant-hub";
