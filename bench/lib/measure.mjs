@@ -7,8 +7,13 @@ export const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-export async function runOnce({ url, method = "GET", headers, body, connections, duration }) {
-  const result = await autocannon({ url, method, headers, body, connections, duration, pipelining: 1 });
+/** `headerSets` rotates credentials request by request (one set per principal). */
+export async function runOnce({ url, method = "GET", headers, headerSets, body, connections, duration }) {
+  let n = 0;
+  const requests = headerSets?.length
+    ? [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, ...headerSets[n++ % headerSets.length] } }) }]
+    : undefined;
+  const result = await autocannon({ url, method, headers, body, connections, duration, pipelining: 1, requests });
   return {
     rps: result.requests.average,
     p50: result.latency.p50,

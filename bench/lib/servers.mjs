@@ -7,6 +7,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { wranglerSync } from "../../scripts/wrangler.mjs";
 
 const BUILD = "bench/.build/vigil";
+export const ADMIN_TOKEN = "bench-admin-token";
 
 function buildVigil() {
   wranglerSync(["deploy", "--dry-run", "--outdir", BUILD], { stdio: ["ignore", "ignore", "inherit"] });
@@ -28,9 +29,9 @@ let built;
 /**
  * `withAssets: false` drops the static-assets router that Miniflare puts in front of the
  * Worker (two extra Worker hops locally; on Cloudflare the asset check happens at the edge),
- * so the figure is Vigil's own stack. The bench reports both.
+ * so the figure is Vigil's own stack. `upstash` switches the rate limiter to Upstash.
  */
-export async function startVigil({ withAssets }) {
+export async function startVigil({ withAssets = false, upstash = null } = {}) {
   const scriptPath = (built ??= buildVigil());
   const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
   const { assets, ...rest } = workerOptions;
@@ -44,7 +45,15 @@ export async function startVigil({ withAssets }) {
         modules: true,
         scriptPath,
         // Access lines off, as a production deployment under load would run; plain HTTP on loopback allowed.
-        bindings: { ...workerOptions.bindings, ENVIRONMENT: "development", LOG_LEVEL: "warn", ADMIN_TOKEN: "bench-admin-token" },
+        bindings: {
+          ...workerOptions.bindings,
+          ENVIRONMENT: "development",
+          LOG_LEVEL: "warn",
+          ADMIN_TOKEN,
+          AUTH_SECRET: "bench-auth-secret-0123456789",
+          UPSTASH_REDIS_REST_URL: upstash?.url ?? "",
+          UPSTASH_REDIS_REST_TOKEN: upstash?.token ?? "",
+        },
       },
     ],
   });
@@ -53,14 +62,21 @@ export async function startVigil({ withAssets }) {
   return { url: url.origin, close: () => mf.dispose() };
 }
 
-export async function startBaseline() {
+export async function startBaseline({ upstash }) {
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
     modules: true,
     scriptPath: "bench/baseline-worker.mjs",
     compatibilityDate: "2026-04-20",
+    d1Databases: ["DB"],
+    durableObjects: { COUNTER: { className: "Counter", useSQLite: true } },
+    bindings: { UPSTASH_URL: upstash.url, UPSTASH_TOKEN: upstash.token },
   });
   const url = await mf.ready;
+  const db = await mf.getD1Database("DB");
+  await db.prepare("CREATE TABLE items (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, value TEXT NOT NULL)").run();
+  const insert = db.prepare("INSERT INTO items (key, value) VALUES (?, ?)");
+  await db.batch(Array.from({ length: 1000 }, (_, i) => insert.bind(`k${i}`, `value-${i}`)));
   return { url: url.origin, close: () => mf.dispose() };
 }

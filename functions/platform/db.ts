@@ -1,10 +1,20 @@
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../../schema";
 
-/** A drizzle handle over the D1 binding; cheap to create, so each request makes its own. */
-export const database = (d1: D1Database) => drizzle(d1, { schema });
+const make = (d1: D1Database) => drizzle(d1, { schema });
+export type Database = ReturnType<typeof make>;
 
-export type Database = ReturnType<typeof database>;
+/** Building a drizzle handle walks the whole schema, so each binding gets one handle per isolate. */
+const handles = new WeakMap<D1Database, Database>();
+
+export function database(d1: D1Database): Database {
+  let db = handles.get(d1);
+  if (!db) {
+    db = make(d1);
+    handles.set(d1, db);
+  }
+  return db;
+}
 
 /** True when a D1 failure (possibly wrapped by drizzle) is a UNIQUE constraint violation. */
 export function isUniqueViolation(err: unknown): boolean {

@@ -1,7 +1,9 @@
 // A local server speaking the Upstash Redis REST protocol in front of a real redis-server,
 // so the Upstash rate-limit backend is tested against real Redis semantics and Lua.
-import { createHash } from "node:crypto";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
+import { createServer as createNetServer } from "node:net";
 import { createClient } from "redis";
 
 const sha1 = (text) => createHash("sha1").update(text).digest("hex");
@@ -18,20 +20,26 @@ function encode(value) {
 export async function startBridge({ redisUrl, token }) {
   const redis = createClient({ url: redisUrl });
   await redis.connect();
-  /** Upstash's script hashes (with the shebang) → the stripped script Redis actually ran. */
+  /** Upstash's script hashes (with the shebang) → the stripped script, which Redis caches by its own hash. */
   const scripts = new Map();
 
   async function run(command) {
     const args = command.map(String);
     const name = args[0].toUpperCase();
     if (name === "EVAL") {
-      scripts.set(sha1(args[1]), stripShebang(args[1]));
-      return redis.sendCommand(["EVAL", stripShebang(args[1]), ...args.slice(2)]);
+      const script = stripShebang(args[1]);
+      scripts.set(sha1(args[1]), script);
+      return redis.sendCommand(["EVAL", script, ...args.slice(2)]);
     }
     if (name === "EVALSHA") {
       const script = scripts.get(args[1].toLowerCase());
       if (!script) throw new Error("NOSCRIPT No matching script. Please use EVAL.");
-      return redis.sendCommand(["EVAL", script, ...args.slice(2)]);
+      try {
+        return await redis.sendCommand(["EVALSHA", sha1(script), ...args.slice(2)]);
+      } catch (err) {
+        if (!String(err.message).startsWith("NOSCRIPT")) throw err;
+        return redis.sendCommand(["EVAL", script, ...args.slice(2)]);
+      }
     }
     return redis.sendCommand(args);
   }
@@ -79,6 +87,37 @@ export async function startBridge({ redisUrl, token }) {
     close: async () => {
       await new Promise((resolve) => server.close(resolve));
       await redis.quit();
+    },
+  };
+}
+
+export const haveRedisServer = () => spawnSync("redis-server", ["--version"]).status === 0;
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const srv = createNetServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
+/** A throwaway redis-server on a free loopback port (no persistence) with the bridge in front. */
+export async function startRedisWithBridge() {
+  const port = await freePort();
+  const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  for (let i = 0; ; i++) {
+    if (spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" }).stdout?.trim() === "PONG") break;
+    if (i > 100) throw new Error("redis-server did not start");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const token = randomBytes(16).toString("hex");
+  const bridge = await startBridge({ redisUrl: `redis://127.0.0.1:${port}`, token });
+  return {
+    url: bridge.url,
+    token,
+    close: async () => {
+      await bridge.close();
+      redis.kill("SIGTERM");
     },
   };
 }

@@ -81,11 +81,27 @@ export async function signAccessToken(secret: string, audience: string, claims: 
 }
 
 /**
+ * Verified tokens are remembered in the isolate until they expire (at most a minute), so a
+ * busy client does not pay an Ed25519 verification per request. A token is immutable, so the
+ * cache cannot go stale; revocation is checked separately on every request.
+ */
+const VERIFIED_MAX_MS = 60_000;
+const verifiedTokens = new Map<string, { claims: AccessClaims; until: number }>();
+
+function remember(key: string, claims: AccessClaims, now: number) {
+  if (verifiedTokens.size >= 10_000) verifiedTokens.delete(verifiedTokens.keys().next().value!);
+  verifiedTokens.set(key, { claims, until: Math.min(now + VERIFIED_MAX_MS, (claims.exp ?? 0) * 1000) });
+}
+
+/**
  * RFC 8725 verification: only EdDSA, only our own key ids, and iss, aud, typ and exp all
  * checked. Anything else (alg "none", an HMAC or RSA header, a foreign kid) is rejected
  * before any signature work. Returns null for every failure: callers answer 401.
  */
 export async function verifyAccessToken(secret: string, token: string, audience: string, now = Date.now()): Promise<AccessClaims | null> {
+  const cacheKey = `${audience}\u0000${token}`;
+  const cached = verifiedTokens.get(cacheKey);
+  if (cached && cached.until > now) return cached.claims;
   let header;
   try {
     header = decodeProtectedHeader(token);
@@ -105,6 +121,7 @@ export async function verifyAccessToken(secret: string, token: string, audience:
       currentDate: new Date(now),
       requiredClaims: ["exp", "iat", "sub", "tid", "pk"],
     });
+    remember(cacheKey, payload, now);
     return payload;
   } catch {
     return null;

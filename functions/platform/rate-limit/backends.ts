@@ -101,8 +101,19 @@ export function upstashBackend(url: string, token: string): RateLimitBackend {
   };
 }
 
-/** Upstash whenever it is configured; otherwise the embedded Durable Object limiter. */
+const upstashBackends = new Map<string, RateLimitBackend>();
+const embeddedBackends = new WeakMap<object, RateLimitBackend>();
+
+/** Upstash whenever it is configured; otherwise the embedded Durable Object limiter. One of each per isolate. */
 export function backendFor(env: Env): RateLimitBackend {
-  if (env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN) return upstashBackend(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
-  return durableObjectBackend(env.RATE_LIMITER);
+  const { UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token } = env;
+  if (url && token) {
+    const key = `${url}\u0000${token}`;
+    let backend = upstashBackends.get(key);
+    if (!backend) upstashBackends.set(key, (backend = upstashBackend(url, token)));
+    return backend;
+  }
+  let backend = embeddedBackends.get(env.RATE_LIMITER);
+  if (!backend) embeddedBackends.set(env.RATE_LIMITER, (backend = durableObjectBackend(env.RATE_LIMITER)));
+  return backend;
 }
