@@ -9,7 +9,9 @@ export class Counter extends DurableObject {
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS c (k TEXT PRIMARY KEY, n INTEGER NOT NULL)");
   }
   increment(key) {
-    return this.ctx.storage.sql.exec("INSERT INTO c (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1 RETURNING n", key).one().n;
+    return this.ctx.storage.sql
+      .exec("INSERT INTO c (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1 RETURNING n", key)
+      .one().n;
   }
 }
 

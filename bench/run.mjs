@@ -20,7 +20,10 @@ const servers = {
   vigilUpstash: await startVigil({ upstash }),
 };
 console.log("seeding credentials…");
-const creds = { vigil: await seedCredentials(servers.vigil.url, PRINCIPALS), vigilUpstash: await seedCredentials(servers.vigilUpstash.url, PRINCIPALS) };
+const creds = {
+  vigil: await seedCredentials(servers.vigil.url, PRINCIPALS),
+  vigilUpstash: await seedCredentials(servers.vigilUpstash.url, PRINCIPALS),
+};
 
 const BARE = "bare Response";
 const D1 = "bare D1 indexed read";
@@ -36,16 +39,41 @@ const SCENARIOS = [
   { name: UPSTASH, target: "baseline", path: "/upstash", primitive: null },
   { name: HEALTHZ, target: "vigil", path: "/healthz", primitive: BARE },
   { name: "GET /healthz behind the local assets router", target: "vigilWithAssets", path: "/healthz", primitive: BARE },
-  { name: "GET /auth/me, API key, embedded limiter", target: "vigil", path: "/auth/me", headerSets: creds.vigil.apiKeyHeaders, primitive: DO },
-  { name: "GET /auth/me, JWT, embedded limiter", target: "vigil", path: "/auth/me", headerSets: creds.vigil.jwtHeaders, primitive: DO },
-  { name: "GET /auth/me, API key, Upstash limiter", target: "vigilUpstash", path: "/auth/me", headerSets: creds.vigilUpstash.apiKeyHeaders, primitive: UPSTASH },
-  { name: "GET /auth/me, JWT, Upstash limiter", target: "vigilUpstash", path: "/auth/me", headerSets: creds.vigilUpstash.jwtHeaders, primitive: UPSTASH },
+  {
+    name: "GET /auth/me, API key, embedded limiter",
+    target: "vigil",
+    path: "/auth/me",
+    headerSets: creds.vigil.apiKeyHeaders,
+    primitive: DO,
+  },
+  {
+    name: "GET /auth/me, JWT, embedded limiter",
+    target: "vigil",
+    path: "/auth/me",
+    headerSets: creds.vigil.jwtHeaders,
+    primitive: DO,
+  },
+  {
+    name: "GET /auth/me, API key, Upstash limiter",
+    target: "vigilUpstash",
+    path: "/auth/me",
+    headerSets: creds.vigilUpstash.apiKeyHeaders,
+    primitive: UPSTASH,
+  },
+  {
+    name: "GET /auth/me, JWT, Upstash limiter",
+    target: "vigilUpstash",
+    path: "/auth/me",
+    headerSets: creds.vigilUpstash.jwtHeaders,
+    primitive: UPSTASH,
+  },
 ];
 
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const active = SCENARIOS.filter((s) => !only || only.test(s.name) || !s.target.startsWith("vigil") || s.name === HEALTHZ);
 const runs = Object.fromEntries(active.map((s) => [s.name, []]));
-const drive = (s, duration) => runOnce({ url: servers[s.target].url + s.path, headerSets: s.headerSets, connections: CONNECTIONS, duration });
+const drive = (s, duration) =>
+  runOnce({ url: servers[s.target].url + s.path, headerSets: s.headerSets, connections: CONNECTIONS, duration });
 try {
   for (const s of active) await drive(s, 2);
   // Interleave scenarios run by run so drift on a noisy machine hits them alike.
@@ -53,7 +81,9 @@ try {
     for (const s of active) {
       const r = await drive(s, DURATION);
       runs[s.name].push(r);
-      console.log(`run ${i + 1}/${RUNS} ${s.name}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx ? `, ${r.non2xx} non-2xx` : ""}`);
+      console.log(
+        `run ${i + 1}/${RUNS} ${s.name}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx ? `, ${r.non2xx} non-2xx` : ""}`,
+      );
     }
   }
 } finally {
@@ -84,7 +114,9 @@ const invalid = results.filter((r) => r.non2xx || r.errors);
 const table = [
   "| scenario | req/s | p50 ms | p99 ms | × /healthz | × primitive |",
   "|---|---:|---:|---:|---:|---:|",
-  ...results.map((r) => `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio_to_healthz} | ${r.ratio_to_primitive ?? "—"} |`),
+  ...results.map(
+    (r) => `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio_to_healthz} | ${r.ratio_to_primitive ?? "—"} |`,
+  ),
 ].join("\n");
 const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${table}\n`;
 

@@ -29,7 +29,12 @@ export class ConnectionSlots extends DurableObject<Env> {
   renew(connectionId: string, leaseMs: number): boolean {
     const now = Date.now();
     const rows = this.ctx.storage.sql
-      .exec("UPDATE leases SET expires_at = ? WHERE connection_id = ? AND expires_at > ? RETURNING connection_id", now + leaseMs, connectionId, now)
+      .exec(
+        "UPDATE leases SET expires_at = ? WHERE connection_id = ? AND expires_at > ? RETURNING connection_id",
+        now + leaseMs,
+        connectionId,
+        now,
+      )
       .toArray();
     return rows.length > 0;
   }

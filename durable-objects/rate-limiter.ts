@@ -3,7 +3,10 @@ import { applyAlgorithm, type Algorithm, type CounterStore, type LimitResult } f
 import { applySchema, type SchemaStep } from "./sql-schema";
 
 const SCHEMA: readonly SchemaStep[] = [
-  { version: 1, sql: "CREATE TABLE counters (key TEXT PRIMARY KEY, value REAL NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID" },
+  {
+    version: 1,
+    sql: "CREATE TABLE counters (key TEXT PRIMARY KEY, value REAL NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID",
+  },
 ];
 
 /**
@@ -19,9 +22,16 @@ export class RateLimiter extends DurableObject<Env> {
     const sql = ctx.storage.sql;
     applySchema(sql, SCHEMA);
     this.store = {
-      get: (key) => sql.exec<{ value: number }>("SELECT value FROM counters WHERE key = ? AND expires_at > ?", key, Date.now()).toArray()[0]?.value ?? null,
+      get: (key) =>
+        sql.exec<{ value: number }>("SELECT value FROM counters WHERE key = ? AND expires_at > ?", key, Date.now()).toArray()[0]
+          ?.value ?? null,
       set: (key, value, expiresAt) => {
-        sql.exec("INSERT INTO counters (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at", key, value, expiresAt);
+        sql.exec(
+          "INSERT INTO counters (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+          key,
+          value,
+          expiresAt,
+        );
       },
     };
   }

@@ -20,7 +20,9 @@ export class ReplayGuard extends DurableObject<Env> {
   /** True the first time a nonce is claimed; false on every later attempt before it expires. */
   async claim(nonce: string, expiresAt: number): Promise<boolean> {
     const sql = this.ctx.storage.sql;
-    const fresh = sql.exec("INSERT INTO seen (nonce, expires_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING RETURNING nonce", nonce, expiresAt).toArray();
+    const fresh = sql
+      .exec("INSERT INTO seen (nonce, expires_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING RETURNING nonce", nonce, expiresAt)
+      .toArray();
     if (fresh.length && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(expiresAt);
     return fresh.length > 0;
   }

@@ -2,7 +2,10 @@ import { DurableObject } from "cloudflare:workers";
 import { applySchema, type SchemaStep } from "./sql-schema";
 
 const SCHEMA: readonly SchemaStep[] = [
-  { version: 1, sql: "CREATE TABLE probes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL, last_at INTEGER NOT NULL)" },
+  {
+    version: 1,
+    sql: "CREATE TABLE probes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL, last_at INTEGER NOT NULL)",
+  },
 ];
 
 export interface ProbeResult {

@@ -17,8 +17,5 @@ export const auditLog = sqliteTable(
     details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
     createdAt: createdAt(),
   },
-  (t) => [
-    index("audit_log_tenant_time").on(t.tenantId, t.createdAt),
-    index("audit_log_time").on(t.createdAt),
-  ],
+  (t) => [index("audit_log_tenant_time").on(t.tenantId, t.createdAt), index("audit_log_time").on(t.createdAt)],
 );

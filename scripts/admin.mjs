@@ -32,7 +32,12 @@ const commands = {
   "api-keys:create": async (cfg, [tenantId, name, scopes, ...rest]) => {
     if (!tenantId || !name || !scopes) return undefined;
     const opts = flags(rest);
-    const body = { name, scopes: scopes.split(","), ...(opts.header && { header: opts.header }), ...(opts.machine && { machine: opts.machine }) };
+    const body = {
+      name,
+      scopes: scopes.split(","),
+      ...(opts.header && { header: opts.header }),
+      ...(opts.machine && { machine: opts.machine }),
+    };
     return adminRequest(cfg, "POST", `/admin/tenants/${tenantId}/api-keys`, body);
   },
   "api-keys:revoke": async (cfg, [tenantId, keyId]) =>
@@ -40,10 +45,16 @@ const commands = {
   "oauth-clients:create": async (cfg, [tenantId, tier, scopes, ...rest]) => {
     if (!tenantId || !tier || !scopes) return undefined;
     const cert = flags(rest).cert;
-    return adminRequest(cfg, "POST", `/admin/tenants/${tenantId}/oauth-clients`, { tier, scopes: scopes.split(","), ...(cert && { cert_fingerprint: cert }) });
+    return adminRequest(cfg, "POST", `/admin/tenants/${tenantId}/oauth-clients`, {
+      tier,
+      scopes: scopes.split(","),
+      ...(cert && { cert_fingerprint: cert }),
+    });
   },
   "oauth-clients:revoke": async (cfg, [tenantId, clientId]) =>
-    tenantId && clientId && (await adminRequest(cfg, "DELETE", `/admin/tenants/${tenantId}/oauth-clients/${clientId}`), { revoked: clientId }),
+    tenantId &&
+    clientId &&
+    (await adminRequest(cfg, "DELETE", `/admin/tenants/${tenantId}/oauth-clients/${clientId}`), { revoked: clientId }),
   "dead-letters": async (cfg, [queue]) =>
     (await adminRequest(cfg, "GET", `/admin/dead-letters${queue ? `?queue=${encodeURIComponent(queue)}` : ""}`)).dead_letters,
 };

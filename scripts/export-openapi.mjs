@@ -6,7 +6,15 @@ import { build } from "esbuild";
 const out = process.argv[2] ?? "dist/openapi.json";
 const bundle = "dist/openapi-app.mjs";
 mkdirSync(dirname(bundle), { recursive: true });
-await build({ entryPoints: ["functions/app.ts"], bundle: true, format: "esm", platform: "node", packages: "external", outfile: bundle, logLevel: "warning" });
+await build({
+  entryPoints: ["functions/app.ts"],
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  packages: "external",
+  outfile: bundle,
+  logLevel: "warning",
+});
 const { buildApp } = await import(new URL(`../${bundle}`, import.meta.url).href);
 const env = { ENVIRONMENT: "development", LOG_LEVEL: "warn" };
 const res = await buildApp().request("http://localhost:8787/openapi.json", {}, env);

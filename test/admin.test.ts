@@ -27,7 +27,11 @@ describe("admin authentication", () => {
   });
 
   it("is disabled (503) when no ADMIN_TOKEN is configured", async () => {
-    const res = await buildApp().request("https://vigil.test/admin/tenants", { headers: adminHeaders }, { ...env, ADMIN_TOKEN: "" });
+    const res = await buildApp().request(
+      "https://vigil.test/admin/tenants",
+      { headers: adminHeaders },
+      { ...env, ADMIN_TOKEN: "" },
+    );
     expect(res.status).toBe(503);
   });
 });
@@ -67,13 +71,19 @@ describe("users", () => {
   it("creates a user with a PBKDF2 hash, never the password", async () => {
     const tenantId = await createTenant("users-co");
     const password = "correct horse battery staple";
-    const res = await postJson(`/admin/tenants/${tenantId}/users`, { username: "ana@users.co", password, role: "analyst" }, adminHeaders);
+    const res = await postJson(
+      `/admin/tenants/${tenantId}/users`,
+      { username: "ana@users.co", password, role: "analyst" },
+      adminHeaders,
+    );
     expect(res.status).toBe(201);
     const user = (await res.json()) as { id: string; role: string; tenant_id: string };
     expect(user.id).toMatch(/^usr_[0-9a-f]{32}$/);
     expect(user).toMatchObject({ role: "analyst", tenant_id: tenantId });
 
-    const row = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?").bind(user.id).first<{ password_hash: string }>();
+    const row = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?")
+      .bind(user.id)
+      .first<{ password_hash: string }>();
     expect(row?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$/);
     expect(row?.password_hash).not.toContain(password);
     expect(await verifyPassword(password, row!.password_hash)).toBe(true);
@@ -88,7 +98,9 @@ describe("users", () => {
     expect(created.status).toBe(201);
     expect(((await created.json()) as { username: string }).username).toBe("sam@example.com");
     expect((await postJson(`/admin/tenants/${a}/users`, body, adminHeaders)).status).toBe(409);
-    expect((await postJson(`/admin/tenants/${b}/users`, { ...body, username: "sam@example.com" }, adminHeaders)).status).toBe(409);
+    expect((await postJson(`/admin/tenants/${b}/users`, { ...body, username: "sam@example.com" }, adminHeaders)).status).toBe(
+      409,
+    );
   });
 
   it("404s an unknown tenant and 400s a malformed tenant id", async () => {
@@ -102,10 +114,18 @@ describe("users", () => {
 
   it("validates role and password length", async () => {
     const tenantId = await createTenant("validate-co");
-    const badRole = await postJson(`/admin/tenants/${tenantId}/users`, { username: "x", password: "a-long-enough-password", role: "root" }, adminHeaders);
+    const badRole = await postJson(
+      `/admin/tenants/${tenantId}/users`,
+      { username: "x", password: "a-long-enough-password", role: "root" },
+      adminHeaders,
+    );
     expect(badRole.status).toBe(400);
     expect(((await badRole.json()) as Problem).title).toContain("'role'");
-    const short = await postJson(`/admin/tenants/${tenantId}/users`, { username: "x", password: "short", role: "viewer" }, adminHeaders);
+    const short = await postJson(
+      `/admin/tenants/${tenantId}/users`,
+      { username: "x", password: "short", role: "viewer" },
+      adminHeaders,
+    );
     expect(short.status).toBe(400);
     expect(((await short.json()) as Problem).title).toContain("'password'");
   });

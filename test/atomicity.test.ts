@@ -7,7 +7,9 @@ const count = async (sql: string) => (await env.DB.prepare(sql).first<{ n: numbe
 describe("a change and its audit row commit together", () => {
   afterEach(async () => {
     vi.restoreAllMocks();
-    await env.DB.prepare("ALTER TABLE audit_log_moved RENAME TO audit_log").run().catch(() => undefined);
+    await env.DB.prepare("ALTER TABLE audit_log_moved RENAME TO audit_log")
+      .run()
+      .catch(() => undefined);
   });
 
   it("creates no tenant when the audit write fails", async () => {

@@ -29,7 +29,11 @@ describe("POST /auth/login", () => {
     expect(tokens.token_type).toBe("bearer");
     expect(tokens.expires_in).toBe(3600);
     const set = createLocalJWKSet((await (await call("/.well-known/jwks.json")).json()) as { keys: [] });
-    const { payload, protectedHeader } = await jwtVerify(tokens.access_token, set, { issuer: "vigil", audience: "vigil:incidents", typ: "at+jwt" });
+    const { payload, protectedHeader } = await jwtVerify(tokens.access_token, set, {
+      issuer: "vigil",
+      audience: "vigil:incidents",
+      typ: "at+jwt",
+    });
     expect(protectedHeader.alg).toBe("EdDSA");
     expect(payload).toMatchObject({ sub: user.id, tid: tenantId, role: "analyst" });
     expect(payload.exp! - payload.iat!).toBe(3600);
@@ -48,14 +52,21 @@ describe("POST /auth/login", () => {
 describe("GET /auth/me", () => {
   it("identifies a JWT caller and an API-key caller (header or bearer)", async () => {
     const tokens = await signIn();
-    const viaJwt = (await (await me(bearer(tokens.access_token))).json()) as Envelope<{ kind: string; id: string; method: string }>;
+    const viaJwt = (await (await me(bearer(tokens.access_token))).json()) as Envelope<{
+      kind: string;
+      id: string;
+      method: string;
+    }>;
     expect(viaJwt.data).toMatchObject({ kind: "user", id: user.id, method: "jwt" });
     const key = await createApiKey(tenantId, { name: "siem", scopes: ["read"] });
     expect(key.key).toMatch(/^vgl_/);
     for (const headers of [{ "X-API-Key": key.key }, bearer(key.key)]) {
       const res = await me(headers);
       expect(res.status).toBe(200);
-      expect(((await res.json()) as Envelope<{ id: string; scopes: string[] }>).data).toMatchObject({ id: key.id, scopes: ["read"] });
+      expect(((await res.json()) as Envelope<{ id: string; scopes: string[] }>).data).toMatchObject({
+        id: key.id,
+        scopes: ["read"],
+      });
     }
   });
 
@@ -97,10 +108,15 @@ describe("POST /auth/logout", () => {
 });
 
 describe("JWT attacks (RFC 8725)", () => {
-  async function forged(mutate: (claims: Record<string, unknown>, header: Record<string, unknown>) => void, key?: CryptoKey | Uint8Array) {
+  async function forged(
+    mutate: (claims: Record<string, unknown>, header: Record<string, unknown>) => void,
+    key?: CryptoKey | Uint8Array,
+  ) {
     const real = await signIn();
     const claims = decodeJwt(real.access_token) as Record<string, unknown>;
-    const header: Record<string, unknown> = JSON.parse(new TextDecoder().decode(base64url.decode(real.access_token.split(".")[0]!)));
+    const header: Record<string, unknown> = JSON.parse(
+      new TextDecoder().decode(base64url.decode(real.access_token.split(".")[0]!)),
+    );
     mutate(claims, header);
     if (header.alg === "none") return `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}.`;
     const signer = key ?? (await generateKeyPair("EdDSA", { crv: "Ed25519" })).privateKey;
@@ -142,13 +158,19 @@ describe("API keys", () => {
     expect(forbidden.status).toBe(403);
     expect(((await forbidden.json()) as Envelope<never>).error.code).toBe("FORBIDDEN");
 
-    const analyst = await postJson("/api/v1/auth/api-keys", { name: "x", scopes: ["read"] }, bearer((await signIn()).access_token));
+    const analyst = await postJson(
+      "/api/v1/auth/api-keys",
+      { name: "x", scopes: ["read"] },
+      bearer((await signIn()).access_token),
+    );
     expect(analyst.status).toBe(403);
 
     const revoke = await call(`/api/v1/auth/api-keys/${key.id}`, { method: "DELETE", headers: bearer(tokens.access_token) });
     expect(revoke.status).toBe(200);
     expect((await me({ "X-API-Key": key.key })).status).toBe(401);
-    const row = await env.DB.prepare("SELECT key_hash, revoked_at FROM api_keys WHERE id = ?").bind(key.id).first<{ key_hash: string; revoked_at: number }>();
+    const row = await env.DB.prepare("SELECT key_hash, revoked_at FROM api_keys WHERE id = ?")
+      .bind(key.id)
+      .first<{ key_hash: string; revoked_at: number }>();
     expect(row?.key_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row?.revoked_at).toBeGreaterThan(0);
   });

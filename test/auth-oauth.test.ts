@@ -14,7 +14,11 @@ beforeAll(async () => {
   tenantId = await createTenant("quantum-oauth");
   const res = await postJson(
     `/admin/tenants/${tenantId}/oauth-clients`,
-    { tier: "premium", scopes: ["quantum:read", "quantum:write", "consensus:manage"], cert_fingerprint: FINGERPRINT.match(/../g)!.join(":").toUpperCase() },
+    {
+      tier: "premium",
+      scopes: ["quantum:read", "quantum:write", "consensus:manage"],
+      cert_fingerprint: FINGERPRINT.match(/../g)!.join(":").toUpperCase(),
+    },
     adminHeaders,
   );
   expect(res.status).toBe(201);
@@ -39,8 +43,11 @@ async function verify(token: string) {
 describe("POST /v3/oauth/token (client credentials)", () => {
   it("works with oauth4webapi and HTTP Basic, granting a requested subset of scopes", async () => {
     const response = await oauth.clientCredentialsGrantRequest(
-      as, { client_id: client.client_id }, oauth.ClientSecretBasic(client.client_secret),
-      new URLSearchParams({ scope: "quantum:read" }), viaWorker,
+      as,
+      { client_id: client.client_id },
+      oauth.ClientSecretBasic(client.client_secret),
+      new URLSearchParams({ scope: "quantum:read" }),
+      viaWorker,
     );
     expect(response.headers.get("Cache-Control")).toBe("no-store");
     const result = await oauth.processClientCredentialsResponse(as, { client_id: client.client_id }, response);
@@ -48,11 +55,21 @@ describe("POST /v3/oauth/token (client credentials)", () => {
     expect(result.expires_in).toBe(3600);
     expect(result.scope).toBe("quantum:read");
     const claims = await verify(result.access_token);
-    expect(claims).toMatchObject({ sub: client.client_id, tid: tenantId, scope: "quantum:read", tier: "premium", pk: "oauth_client" });
+    expect(claims).toMatchObject({
+      sub: client.client_id,
+      tid: tenantId,
+      scope: "quantum:read",
+      tier: "premium",
+      pk: "oauth_client",
+    });
   });
 
   it("accepts body credentials, and grants every client scope when none is asked", async () => {
-    const res = await form({ grant_type: "client_credentials", client_id: client.client_id, client_secret: client.client_secret });
+    const res = await form({
+      grant_type: "client_credentials",
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { scope: string; token_type: string };
     expect(body.token_type).toBe("Bearer");
@@ -65,7 +82,12 @@ describe("POST /v3/oauth/token (client credentials)", () => {
       [{}, basic, 400, "invalid_request"],
       [{ grant_type: "password" }, basic, 400, "unsupported_grant_type"],
       [{ grant_type: "client_credentials", scope: "quantum:read admin:everything" }, basic, 400, "invalid_scope"],
-      [{ grant_type: "client_credentials" }, { Authorization: `Basic ${btoa(`${client.client_id}:wrong`)}` }, 401, "invalid_client"],
+      [
+        { grant_type: "client_credentials" },
+        { Authorization: `Basic ${btoa(`${client.client_id}:wrong`)}` },
+        401,
+        "invalid_client",
+      ],
       [{ grant_type: "client_credentials", client_id: "cli_nope", client_secret: "x" }, {}, 401, "invalid_client"],
       [{ grant_type: "client_credentials" }, {}, 401, "invalid_client"],
     ];
@@ -75,7 +97,10 @@ describe("POST /v3/oauth/token (client credentials)", () => {
       expect(res.headers.get("Cache-Control")).toBe("no-store");
       expect(((await res.json()) as { error: string }).error).toBe(error);
     }
-    const basicFail = await form({ grant_type: "client_credentials" }, { Authorization: `Basic ${btoa(`${client.client_id}:wrong`)}` });
+    const basicFail = await form(
+      { grant_type: "client_credentials" },
+      { Authorization: `Basic ${btoa(`${client.client_id}:wrong`)}` },
+    );
     expect(basicFail.headers.get("WWW-Authenticate")).toContain("Basic");
   });
 
@@ -86,15 +111,26 @@ describe("POST /v3/oauth/token (client credentials)", () => {
   });
 
   it("a revoked client can no longer get tokens", async () => {
-    const created = (await (await postJson(`/admin/tenants/${tenantId}/oauth-clients`, { tier: "free", scopes: ["quantum:read"] }, adminHeaders)).json()) as typeof client;
-    const del = await call(`/admin/tenants/${tenantId}/oauth-clients/${created.client_id}`, { method: "DELETE", headers: adminHeaders });
+    const created = (await (
+      await postJson(`/admin/tenants/${tenantId}/oauth-clients`, { tier: "free", scopes: ["quantum:read"] }, adminHeaders)
+    ).json()) as typeof client;
+    const del = await call(`/admin/tenants/${tenantId}/oauth-clients/${created.client_id}`, {
+      method: "DELETE",
+      headers: adminHeaders,
+    });
     expect(del.status).toBe(204);
-    const res = await form({ grant_type: "client_credentials", client_id: created.client_id, client_secret: created.client_secret });
+    const res = await form({
+      grant_type: "client_credentials",
+      client_id: created.client_id,
+      client_secret: created.client_secret,
+    });
     expect(res.status).toBe(401);
   });
 
   it("stores the secret hashed and encrypted, never in plaintext", async () => {
-    const row = await env.DB.prepare("SELECT * FROM oauth_clients WHERE id = ?").bind(client.client_id).first<Record<string, string>>();
+    const row = await env.DB.prepare("SELECT * FROM oauth_clients WHERE id = ?")
+      .bind(client.client_id)
+      .first<Record<string, string>>();
     expect(JSON.stringify(row)).not.toContain(client.client_secret);
     expect(row?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -102,7 +138,13 @@ describe("POST /v3/oauth/token (client credentials)", () => {
 
 describe("mTLS client authentication", () => {
   const tls = (overrides: Record<string, string>) => ({
-    tlsClientAuth: { certPresented: "1", certVerified: "SUCCESS", certRevoked: "0", certFingerprintSHA256: FINGERPRINT, ...overrides },
+    tlsClientAuth: {
+      certPresented: "1",
+      certVerified: "SUCCESS",
+      certRevoked: "0",
+      certFingerprintSHA256: FINGERPRINT,
+      ...overrides,
+    },
   });
 
   it("a verified, unrevoked certificate authenticates the client it is registered to", async () => {
@@ -112,7 +154,12 @@ describe("mTLS client authentication", () => {
   });
 
   it("anything else authenticates nothing", async () => {
-    const cases: Record<string, string>[] = [{ certVerified: "FAILED:self signed certificate" }, { certRevoked: "1" }, { certPresented: "0" }, { certFingerprintSHA256: "cd".repeat(32) }];
+    const cases: Record<string, string>[] = [
+      { certVerified: "FAILED:self signed certificate" },
+      { certRevoked: "1" },
+      { certPresented: "0" },
+      { certFingerprintSHA256: "cd".repeat(32) },
+    ];
     for (const bad of cases) {
       const res = await form({ grant_type: "client_credentials" }, {}, tls(bad));
       expect(res.status, JSON.stringify(bad)).toBe(401);

@@ -14,7 +14,8 @@ async function mintCode(body: Record<string, unknown> = {}) {
 }
 
 const check = async (cookie: string) =>
-  ((await (await call("/api/auth", { headers: { Cookie: `qecnet_session=${cookie}` } })).json()) as { authorized: boolean }).authorized;
+  ((await (await call("/api/auth", { headers: { Cookie: `qecnet_session=${cookie}` } })).json()) as { authorized: boolean })
+    .authorized;
 
 describe("command console: authorization code exchange", () => {
   it("sets an HttpOnly, Secure, SameSite=Strict, 24 h qecnet_session cookie", async () => {
@@ -25,9 +26,13 @@ describe("command console: authorization code exchange", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ authorized: true });
     const cookie = parseSetCookie(res, "qecnet_session");
-    expect(cookie?.attributes).toEqual(expect.arrayContaining(["httponly", "secure", "samesite=strict", "path=/", "max-age=86400"]));
+    expect(cookie?.attributes).toEqual(
+      expect.arrayContaining(["httponly", "secure", "samesite=strict", "path=/", "max-age=86400"]),
+    );
     expect(await check(cookie!.value)).toBe(true);
-    const stored = await env.DB.prepare("SELECT count(*) AS n FROM auth_codes WHERE code_hash = ?").bind(code).first<{ n: number }>();
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM auth_codes WHERE code_hash = ?")
+      .bind(code)
+      .first<{ n: number }>();
     expect(stored?.n).toBe(0);
   });
 
@@ -81,7 +86,9 @@ describe("agent claims: machine-owner login", () => {
     const owner = await createUser(tenantId, "machine-owner@sessions.co", "responder");
     const ok = await postJson("/api/av/auth/login", { username: owner.username, password: owner.password });
     expect(ok.status).toBe(200);
-    expect(parseSetCookie(ok, "zeq_auth_token")?.attributes).toEqual(expect.arrayContaining(["httponly", "secure", "samesite=strict"]));
+    expect(parseSetCookie(ok, "zeq_auth_token")?.attributes).toEqual(
+      expect.arrayContaining(["httponly", "secure", "samesite=strict"]),
+    );
     const bad = await postJson("/api/av/auth/login", { username: owner.username, password: "not the password" });
     expect(bad.status).toBe(401);
     expect(await bad.json()).toEqual({ ok: false, error: "unauthorized", message: "Invalid username or password" });

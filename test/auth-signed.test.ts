@@ -11,7 +11,8 @@ import { adminHeaders, BASE, createTenant, postJson } from "./helpers";
 const app = buildApp();
 app.openapi(
   createRoute({
-    method: "post", path: "/v3/probe/critical",
+    method: "post",
+    path: "/v3/probe/critical",
     middleware: [authenticate({ signedRequests: true, jwtAudience: QUANTUM_AUDIENCE })] as const,
     request: { body: { required: true, content: { "application/json": { schema: z.object({ action: z.string() }) } } } },
     responses: { 200: { description: "ok" } },
@@ -25,7 +26,9 @@ app.openapi(
 let client: { client_id: string; client_secret: string };
 beforeAll(async () => {
   const tenantId = await createTenant("signed-co");
-  client = (await (await postJson(`/admin/tenants/${tenantId}/oauth-clients`, { tier: "enterprise", scopes: ["consensus:manage"] }, adminHeaders)).json()) as typeof client;
+  client = (await (
+    await postJson(`/admin/tenants/${tenantId}/oauth-clients`, { tier: "enterprise", scopes: ["consensus:manage"] }, adminHeaders)
+  ).json()) as typeof client;
 });
 
 // The seed's client algorithm, written out independently of the server code.
@@ -33,19 +36,33 @@ async function sign(secret: string, method: string, path: string, timestamp: str
   const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
   let base = `${method}\n${path}\n${timestamp}`;
   if (body) base += `\n${hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)))}`;
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   return hex(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(base)));
 }
 
-async function signedCall(opts: { body?: string; sentBody?: string; secret?: string; clientId?: string; skew?: number; signature?: string } = {}) {
+async function signedCall(
+  opts: { body?: string; sentBody?: string; secret?: string; clientId?: string; skew?: number; signature?: string } = {},
+) {
   const body = opts.body ?? JSON.stringify({ action: "rotate" });
   const timestamp = String(Math.floor(Date.now() / 1000) + (opts.skew ?? 0));
-  const signature = opts.signature ?? (await sign(opts.secret ?? client.client_secret, "POST", "/v3/probe/critical", timestamp, body));
-  const res = await app.request(`${BASE}/v3/probe/critical`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-Client-ID": opts.clientId ?? client.client_id, "X-Timestamp": timestamp, "X-Signature": signature },
-    body: opts.sentBody ?? body,
-  }, env);
+  const signature =
+    opts.signature ?? (await sign(opts.secret ?? client.client_secret, "POST", "/v3/probe/critical", timestamp, body));
+  const res = await app.request(
+    `${BASE}/v3/probe/critical`,
+    {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "X-Client-ID": opts.clientId ?? client.client_id,
+        "X-Timestamp": timestamp,
+        "X-Signature": signature,
+      },
+      body: opts.sentBody ?? body,
+    },
+    env,
+  );
   return { res, signature };
 }
 
@@ -85,7 +102,9 @@ describe("HMAC-signed requests", () => {
     expect(await guard.claim("old", Date.now() - 1)).toBe(true);
     expect(await guard.claim("new", Date.now() + 600_000)).toBe(true);
     await runDurableObjectAlarm(guard);
-    const left = await runInDurableObject(guard, (_, state) => state.storage.sql.exec<{ nonce: string }>("SELECT nonce FROM seen").toArray());
+    const left = await runInDurableObject(guard, (_, state) =>
+      state.storage.sql.exec<{ nonce: string }>("SELECT nonce FROM seen").toArray(),
+    );
     expect(left.map((r) => r.nonce)).toEqual(["new"]);
     expect(await guard.claim("new", Date.now() + 600_000)).toBe(false);
   });

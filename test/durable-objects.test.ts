@@ -29,7 +29,10 @@ describe("versioned DDL", () => {
       expect(applySchema(sql, steps)).toBe(3);
       // A second run must not re-run the ALTER (which would fail on a duplicate column).
       expect(applySchema(sql, steps)).toBe(3);
-      const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('t')").toArray().map((r) => r.name);
+      const columns = sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('t')")
+        .toArray()
+        .map((r) => r.name);
       expect(columns).toEqual(["a", "b"]);
       const versions = sql.exec<{ version: number }>("SELECT version FROM _schema ORDER BY version").toArray();
       expect(versions.map((v) => v.version)).toEqual([1, 2, 3]);

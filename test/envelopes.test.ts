@@ -186,8 +186,8 @@ async function expectEnvelopeLoose(family: FamilyName, res: Response): Promise<s
   expect(res.status).toBe(500);
   const body = (await res.json()) as Record<string, any>;
   if (family === "command") return body.error;
-  if (family === "av") return expect(body.error).toBe("internal_error"), body.message;
-  if (family === "platform") return expect(body.code).toBe("internal"), body.title;
+  if (family === "av") return (expect(body.error).toBe("internal_error"), body.message);
+  if (family === "platform") return (expect(body.code).toBe("internal"), body.title);
   expect(body.error.code).toBe("INTERNAL_ERROR");
   return body.error.message;
 }

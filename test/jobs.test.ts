@@ -25,7 +25,10 @@ const deadLetter = (messageId: string) =>
   env.DB.prepare("SELECT * FROM dead_letters WHERE message_id = ?").bind(messageId).first<Record<string, unknown>>();
 
 async function runBatch(queue: string, messages: { id: string; body: unknown; attempts: number }[]) {
-  const batch = createMessageBatch(queue, messages.map((m) => ({ ...m, timestamp: new Date() })));
+  const batch = createMessageBatch(
+    queue,
+    messages.map((m) => ({ ...m, timestamp: new Date() })),
+  );
   const ctx = createExecutionContext();
   await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
@@ -42,8 +45,11 @@ describe("job queues", () => {
   it("dead-letters a job of unknown kind sent through the real WEBHOOKS queue", async () => {
     const marker = crypto.randomUUID();
     await env.WEBHOOKS.send(jobMessage("no.such.kind", "ten_x", { marker }));
-    const row = await eventually(async () =>
-      (await env.DB.prepare("SELECT * FROM dead_letters WHERE body LIKE ?").bind(`%${marker}%`).first<Record<string, unknown>>()) ?? undefined,
+    const row = await eventually(
+      async () =>
+        (await env.DB.prepare("SELECT * FROM dead_letters WHERE body LIKE ?")
+          .bind(`%${marker}%`)
+          .first<Record<string, unknown>>()) ?? undefined,
     );
     expect(row).toMatchObject({ queue: "vigil-webhooks", kind: "no.such.kind", tenant_id: "ten_x" });
     expect(row.reason).toContain("no handler");
@@ -73,7 +79,12 @@ describe("job queues", () => {
     await runBatch("vigil-events-dlq", [{ id: "dead-1", body, attempts: 6 }]);
     const rows = await env.DB.prepare("SELECT * FROM dead_letters WHERE message_id = 'dead-1'").all();
     expect(rows.results).toHaveLength(1);
-    expect(rows.results[0]).toMatchObject({ queue: "vigil-events-dlq", kind: "test.fail", reason: "retries exhausted", attempts: 6 });
+    expect(rows.results[0]).toMatchObject({
+      queue: "vigil-events-dlq",
+      kind: "test.fail",
+      reason: "retries exhausted",
+      attempts: 6,
+    });
 
     const listed = (await (await call("/admin/dead-letters?queue=vigil-events-dlq", { headers: adminHeaders })).json()) as {
       dead_letters: { message_id: string; body: unknown }[];

@@ -12,13 +12,17 @@ describe("D1 migrations", () => {
   });
 
   it("creates the foundation tables", async () => {
-    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string }>();
+    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{
+      name: string;
+    }>();
     expect(tables.results.map((t) => t.name)).toEqual(expect.arrayContaining(["audit_log", "dead_letters", "tenants", "users"]));
   });
 
   it("enforces tenant foreign keys", async () => {
     await expect(
-      env.DB.prepare("INSERT INTO users (id, tenant_id, username, password_hash, role) VALUES ('usr_x', 'ten_missing', 'u', 'h', 'viewer')").run(),
+      env.DB.prepare(
+        "INSERT INTO users (id, tenant_id, username, password_hash, role) VALUES ('usr_x', 'ten_missing', 'u', 'h', 'viewer')",
+      ).run(),
     ).rejects.toThrow(/FOREIGN KEY/);
   });
 });

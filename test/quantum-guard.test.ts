@@ -19,14 +19,20 @@ const get = (token: string) =>
   app.request(`${BASE}/v3/probe/status`, { headers: { Authorization: `Bearer ${token}` } }, env, createExecutionContext());
 
 async function tokenFor(tenantId: string, tier: string) {
-  const client = (await (await postJson(`/admin/tenants/${tenantId}/oauth-clients`, { tier, scopes: ["quantum:read"] }, adminHeaders)).json()) as {
+  const client = (await (
+    await postJson(`/admin/tenants/${tenantId}/oauth-clients`, { tier, scopes: ["quantum:read"] }, adminHeaders)
+  ).json()) as {
     client_id: string;
     client_secret: string;
   };
   const res = await call("/v3/oauth/token", {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: client.client_id, client_secret: client.client_secret }),
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    }),
   });
   return ((await res.json()) as { access_token: string }).access_token;
 }
@@ -70,7 +76,15 @@ describe("quantum-defense tier limits", () => {
 
 describe("concurrent stream connections per tier", () => {
   const principal = (id: string): Principal => ({
-    tenantId: "ten_streams", kind: "oauth_client", id, method: "oauth_token", role: null, scopes: [], tier: "free", machine: null, sessionId: null,
+    tenantId: "ten_streams",
+    kind: "oauth_client",
+    id,
+    method: "oauth_token",
+    role: null,
+    scopes: [],
+    tier: "free",
+    machine: null,
+    sessionId: null,
   });
 
   it("free tier holds 5 at once; a released slot is reusable", async () => {
@@ -89,7 +103,13 @@ describe("concurrent stream connections per tier", () => {
     for (let i = 0; i < 5; i++) await acquireStreamSlot(env, p);
     await expect(acquireStreamSlot(env, p)).rejects.toMatchObject({ code: "rate_limited" });
     const stub = env.CONNECTION_SLOTS.getByName("ten_streams:oauth_client:cli_leases");
-    await runInDurableObject(stub, (_, state) => void state.storage.sql.exec("UPDATE leases SET expires_at = 0 WHERE connection_id = (SELECT min(connection_id) FROM leases)"));
+    await runInDurableObject(
+      stub,
+      (_, state) =>
+        void state.storage.sql.exec(
+          "UPDATE leases SET expires_at = 0 WHERE connection_id = (SELECT min(connection_id) FROM leases)",
+        ),
+    );
     await expect(acquireStreamSlot(env, p)).resolves.toBeTruthy();
   });
 });

@@ -31,7 +31,9 @@ describe.skipIf(!haveRedis)("Upstash backend against a real Redis", () => {
       const [a, b] = [await trace(upstash, policy, id, 8), await trace(embedded, policy, id, 8)];
       const decisions = (rs: typeof a) => rs.map((r) => [r.success, r.limit, r.remaining]);
       expect(decisions(a), policy.id).toEqual(decisions(b));
-      expect(a.filter((r) => r.success)).toHaveLength(policy.algorithm.kind === "sliding" ? 5 : policy.algorithm.kind === "fixed" ? 3 : 4);
+      expect(a.filter((r) => r.success)).toHaveLength(
+        policy.algorithm.kind === "sliding" ? 5 : policy.algorithm.kind === "fixed" ? 3 : 4,
+      );
       a.forEach((r, i) => expect(Math.abs(r.reset - b[i]!.reset), `${policy.id} reset`).toBeLessThan(1000));
     }
   });
@@ -43,13 +45,25 @@ describe.skipIf(!haveRedis)("Upstash backend against a real Redis", () => {
       const ip = randomIp();
       const rows = [];
       for (let i = 0; i < 7; i++) {
-        const res = await app.request(`${BASE}/api/auth`, {
-          method: "POST",
-          headers: { "Content-Type": "application/json", "CF-Connecting-IP": ip },
-          body: JSON.stringify({ code: "qac_wrong" }),
-        }, environment, createExecutionContext());
+        const res = await app.request(
+          `${BASE}/api/auth`,
+          {
+            method: "POST",
+            headers: { "Content-Type": "application/json", "CF-Connecting-IP": ip },
+            body: JSON.stringify({ code: "qac_wrong" }),
+          },
+          environment,
+          createExecutionContext(),
+        );
         const h = (name: string) => res.headers.get(name);
-        rows.push([res.status, h("X-RateLimit-Limit"), h("X-RateLimit-Remaining"), h("X-RateLimit-Reset"), h("RateLimit-Policy"), h("RateLimit")?.replace(/;t=\d+$/, "")]);
+        rows.push([
+          res.status,
+          h("X-RateLimit-Limit"),
+          h("X-RateLimit-Remaining"),
+          h("X-RateLimit-Reset"),
+          h("RateLimit-Policy"),
+          h("RateLimit")?.replace(/;t=\d+$/, ""),
+        ]);
       }
       return rows;
     };

@@ -3,7 +3,17 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApp } from "../functions/app";
 import { applyAlgorithm, type CounterStore } from "../functions/platform/rate-limit/algorithms";
-import { adminHeaders, awayFromWindowBoundary, BASE, call, createApiKey, createTenant, createUser, postJson, randomIp } from "./helpers";
+import {
+  adminHeaders,
+  awayFromWindowBoundary,
+  BASE,
+  call,
+  createApiKey,
+  createTenant,
+  createUser,
+  postJson,
+  randomIp,
+} from "./helpers";
 
 const fromIp = (ip: string) => ({ "CF-Connecting-IP": ip });
 
@@ -36,7 +46,11 @@ describe("brute force on every credential endpoint", () => {
   beforeAll(async () => {
     const tenantId = await createTenant("brute-force");
     username = (await createUser(tenantId, "target@brute.test", "viewer")).username;
-    clientId = ((await (await postJson(`/admin/tenants/${tenantId}/oauth-clients`, { tier: "free", scopes: ["q:r"] }, adminHeaders)).json()) as { client_id: string }).client_id;
+    clientId = (
+      (await (
+        await postJson(`/admin/tenants/${tenantId}/oauth-clients`, { tier: "free", scopes: ["q:r"] }, adminHeaders)
+      ).json()) as { client_id: string }
+    ).client_id;
   });
 
   const attempts: Record<string, (ip: string) => Promise<Response>> = {
@@ -67,7 +81,11 @@ describe("incident response: per authentication method", () => {
   it("JWTs get 1000 an hour and API keys 5000, each counted per principal", async () => {
     const tenantId = await createTenant("incidents-limits");
     const user = await createUser(tenantId, "limits@incidents.test", "viewer");
-    const tokens = ((await (await postJson("/auth/login", { username: user.username, password: user.password })).json()) as { data: { access_token: string } }).data;
+    const tokens = (
+      (await (await postJson("/auth/login", { username: user.username, password: user.password })).json()) as {
+        data: { access_token: string };
+      }
+    ).data;
     const key = await createApiKey(tenantId, { name: "limits", scopes: ["read"] });
     const viaJwt = await call("/auth/me", { headers: { Authorization: `Bearer ${tokens.access_token}` } });
     expect(viaJwt.headers.get("X-RateLimit-Limit")).toBe("1000");
@@ -86,11 +104,16 @@ describe("when the limiter's backend is unreachable", () => {
 
   it("credential and write routes fail closed with 503", async () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const res = await buildApp().request(`${BASE}/auth/login`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ username: "x", password: "y" }),
-    }, downEnv, createExecutionContext());
+    const res = await buildApp().request(
+      `${BASE}/auth/login`,
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: "x", password: "y" }),
+      },
+      downEnv,
+      createExecutionContext(),
+    );
     expect(res.status).toBe(503);
     expect(res.headers.get("Retry-After")).toBe("5");
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("SERVICE_UNAVAILABLE");
@@ -101,7 +124,12 @@ describe("when the limiter's backend is unreachable", () => {
     vi.spyOn(console, "warn").mockImplementation((line: unknown) => void warnings.push(String(line)));
     const tenantId = await createTenant("fail-open");
     const key = await createApiKey(tenantId, { name: "reader", scopes: ["read"] });
-    const res = await buildApp().request(`${BASE}/auth/me`, { headers: { "X-API-Key": key.key } }, downEnv, createExecutionContext());
+    const res = await buildApp().request(
+      `${BASE}/auth/me`,
+      { headers: { "X-API-Key": key.key } },
+      downEnv,
+      createExecutionContext(),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("X-RateLimit-Limit")).toBeNull();
     expect(warnings.some((w) => w.includes("failing open"))).toBe(true);

@@ -18,14 +18,17 @@ async function post(url, path, body, headers = {}) {
 /** In parallel batches, so seeding a hundred PBKDF2 users does not dominate the run. */
 async function inBatches(n, size, make) {
   const out = [];
-  for (let i = 0; i < n; i += size) out.push(...(await Promise.all(Array.from({ length: Math.min(size, n - i) }, (_, j) => make(i + j)))));
+  for (let i = 0; i < n; i += size)
+    out.push(...(await Promise.all(Array.from({ length: Math.min(size, n - i) }, (_, j) => make(i + j)))));
   return out;
 }
 
 export async function seedCredentials(url, { apiKeys, users }) {
   const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
   const tenant = await post(url, "/admin/tenants", { name: `bench-${randomBytes(4).toString("hex")}` }, admin);
-  const keys = await inBatches(apiKeys, 10, (i) => post(url, `/admin/tenants/${tenant.id}/api-keys`, { name: `bench-${i}`, scopes: ["read"] }, admin));
+  const keys = await inBatches(apiKeys, 10, (i) =>
+    post(url, `/admin/tenants/${tenant.id}/api-keys`, { name: `bench-${i}`, scopes: ["read"] }, admin),
+  );
   const password = randomBytes(18).toString("base64url");
   const tokens = await inBatches(users, 8, async (i) => {
     const username = `bench-${i}-${tenant.id}@bench.vigil.local`;

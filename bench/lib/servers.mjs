@@ -17,7 +17,9 @@ function buildVigil() {
 async function applyMigrations(mf) {
   const db = await mf.getD1Database("DB");
   const dir = "schema/migrations";
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
     for (const statement of readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint")) {
       if (statement.trim()) await db.prepare(statement).run();
     }

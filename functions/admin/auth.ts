@@ -12,7 +12,8 @@ export function requireAdmin(): MiddlewareHandler<AppEnv> {
     if (!expected) throw new ApiError("service_unavailable", "The admin API is disabled: ADMIN_TOKEN is not configured");
     const header = c.req.header("Authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) throw new ApiError("missing_credentials", "Authorization: Bearer <ADMIN_TOKEN> is required", undefined, CHALLENGE);
+    if (!match?.[1])
+      throw new ApiError("missing_credentials", "Authorization: Bearer <ADMIN_TOKEN> is required", undefined, CHALLENGE);
     if (!(await secretsEqual(match[1], expected)))
       throw new ApiError("invalid_credentials", "Invalid admin token", undefined, CHALLENGE);
     await next();

@@ -9,7 +9,10 @@ import { createTenant, createUser, listTenants } from "./tenants";
 
 const TenantSchema = z.object({ id: z.string(), name: z.string(), created_at: z.string() }).openapi("Tenant");
 const TenantIdParam = z.object({
-  tenantId: z.string().regex(/^ten_[0-9a-f]{32}$/, "must be a tenant id (ten_…)").openapi({ param: { name: "tenantId", in: "path" } }),
+  tenantId: z
+    .string()
+    .regex(/^ten_[0-9a-f]{32}$/, "must be a tenant id (ten_…)")
+    .openapi({ param: { name: "tenantId", in: "path" } }),
 });
 const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
 const common = { tags: ["Admin"], security: [{ AdminBearer: [] }] };

@@ -23,7 +23,14 @@ export async function createTenant(db: Database, name: string, actor: Actor): Pr
   try {
     const [inserted] = await db.batch([
       db.insert(tenants).values({ id, name }).returning(),
-      auditInsert(db, { tenantId: id, actor: actor.name, action: "tenant.create", target: id, requestId: actor.requestId, details: { name } }),
+      auditInsert(db, {
+        tenantId: id,
+        actor: actor.name,
+        action: "tenant.create",
+        target: id,
+        requestId: actor.requestId,
+        details: { name },
+      }),
     ]);
     return view(inserted[0]!);
   } catch (err) {

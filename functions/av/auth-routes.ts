@@ -12,10 +12,16 @@ import { createRouter } from "../platform/router";
 const tags = ["Endpoint agent claims"];
 
 const loginRoute = createRoute({
-  method: "post", path: "/api/av/auth/login", operationId: "avOwnerLogin", tags, security: [],
+  method: "post",
+  path: "/api/av/auth/login",
+  operationId: "avOwnerLogin",
+  tags,
+  security: [],
   middleware: [rateLimit(CREDENTIAL_POLICY, { by: "ip" })] as const,
   summary: "Machine owners sign in; sets the HttpOnly zeq_auth_token cookie",
-  request: { body: { required: true, ...json(z.object({ username: z.string().min(1).max(254), password: z.string().min(1).max(1024) })) } },
+  request: {
+    body: { required: true, ...json(z.object({ username: z.string().min(1).max(254), password: z.string().min(1).max(1024) })) },
+  },
   responses: {
     200: { description: "Signed in", ...json(z.object({ ok: z.literal(true), expires_at: z.string() })) },
     ...errorResponses("av", 400, 401, 413, 415, 429, 503),
@@ -23,7 +29,11 @@ const loginRoute = createRoute({
 });
 
 const logoutRoute = createRoute({
-  method: "post", path: "/api/av/auth/logout", operationId: "avOwnerLogout", tags, security: [{ ZeqSession: [] }],
+  method: "post",
+  path: "/api/av/auth/logout",
+  operationId: "avOwnerLogout",
+  tags,
+  security: [{ ZeqSession: [] }],
   summary: "End the owner session and clear the cookie",
   responses: { 200: { description: "Signed out", ...json(z.object({ ok: z.literal(true) })) }, ...errorResponses("av", 403) },
 });
@@ -35,7 +45,12 @@ export function avAuthRoutes() {
       const db = database(c.env.DB);
       const user = await checkPassword(db, username, password);
       if (!user) throw new ApiError("unauthorized", "Invalid username or password");
-      const session = await createSession(db, c.env.AUTH_SECRET, { tenantId: user.tenantId, kind: "zeq", role: user.role, userId: user.id });
+      const session = await createSession(db, c.env.AUTH_SECRET, {
+        tenantId: user.tenantId,
+        kind: "zeq",
+        role: user.role,
+        userId: user.id,
+      });
       setSessionCookie(c, "zeq", session.cookie);
       return c.json({ ok: true as const, expires_at: new Date(session.expiresAt).toISOString() }, 200);
     })

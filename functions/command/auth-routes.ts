@@ -16,7 +16,12 @@ const tags = ["Command console"];
 const Authorized = z.object({ authorized: z.boolean() }).openapi("Authorized");
 
 const exchangeRoute = createRoute({
-  method: "post", path: "/api/auth", operationId: "commandAuthExchange", tags, security: [], middleware: limited,
+  method: "post",
+  path: "/api/auth",
+  operationId: "commandAuthExchange",
+  tags,
+  security: [],
+  middleware: limited,
   summary: "Exchange a one-time authorization code for the qecnet_session cookie",
   request: { body: { required: true, ...json(z.object({ code: z.string().min(1).max(200) })) } },
   responses: {
@@ -26,13 +31,23 @@ const exchangeRoute = createRoute({
 });
 
 const checkRoute = createRoute({
-  method: "get", path: "/api/auth", operationId: "commandAuthCheck", tags, security: [{ QecnetSession: [] }], middleware: limited,
+  method: "get",
+  path: "/api/auth",
+  operationId: "commandAuthCheck",
+  tags,
+  security: [{ QecnetSession: [] }],
+  middleware: limited,
   summary: "Whether the current session is valid",
   responses: { 200: { description: "Session validity", ...json(Authorized) }, ...errorResponses("command", 403, 429, 503) },
 });
 
 const logoutRoute = createRoute({
-  method: "delete", path: "/api/auth", operationId: "commandAuthLogout", tags, security: [{ QecnetSession: [] }], middleware: limited,
+  method: "delete",
+  path: "/api/auth",
+  operationId: "commandAuthLogout",
+  tags,
+  security: [{ QecnetSession: [] }],
+  middleware: limited,
   summary: "End the current session (server-side revocation) and clear the cookie",
   responses: { 200: { description: "Signed out", ...json(Authorized) }, ...errorResponses("command", 403, 429, 503) },
 });
@@ -43,7 +58,12 @@ export function commandAuthRoutes() {
       const db = database(c.env.DB);
       const grant = await redeemAuthCode(db, c.req.valid("json").code);
       if (!grant) throw new ApiError("invalid_credentials", "Invalid authorization code");
-      const session = await createSession(db, c.env.AUTH_SECRET, { tenantId: grant.tenantId, kind: "qecnet", role: grant.role, userId: grant.userId });
+      const session = await createSession(db, c.env.AUTH_SECRET, {
+        tenantId: grant.tenantId,
+        kind: "qecnet",
+        role: grant.role,
+        userId: grant.userId,
+      });
       setSessionCookie(c, "qecnet", session.cookie);
       return c.json({ authorized: true }, 200);
     })

@@ -20,16 +20,37 @@ export const OPENAPI_INFO = {
 
 const SECURITY_SCHEMES = {
   AdminBearer: { type: "http", scheme: "bearer", description: "Authorization: Bearer <ADMIN_TOKEN>" },
-  BearerJWT: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "Access token from /auth/login (EdDSA; keys at /.well-known/jwks.json)" },
-  IncidentsApiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "Incident-response API key (also accepted as Authorization: Bearer)" },
-  QecnetSession: { type: "apiKey", in: "cookie", name: "qecnet_session", description: "Command-console session from POST /api/auth" },
-  ZeqSession: { type: "apiKey", in: "cookie", name: "zeq_auth_token", description: "Machine-owner session from POST /api/av/auth/login" },
+  BearerJWT: {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "Access token from /auth/login (EdDSA; keys at /.well-known/jwks.json)",
+  },
+  IncidentsApiKey: {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+    description: "Incident-response API key (also accepted as Authorization: Bearer)",
+  },
+  QecnetSession: {
+    type: "apiKey",
+    in: "cookie",
+    name: "qecnet_session",
+    description: "Command-console session from POST /api/auth",
+  },
+  ZeqSession: {
+    type: "apiKey",
+    in: "cookie",
+    name: "zeq_auth_token",
+    description: "Machine-owner session from POST /api/av/auth/login",
+  },
   OAuthClientBasic: { type: "http", scheme: "basic", description: "OAuth client_id:client_secret at the token endpoint" },
 } as const;
 
 /** /openapi.json is generated from the route definitions; /docs and /redoc render it. */
 export function installDocs(app: Router): void {
-  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES))
+    app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: OPENAPI_INFO,

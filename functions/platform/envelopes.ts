@@ -47,9 +47,7 @@ function errorBody(c: Context<AppEnv>, err: ApiError): { body: unknown; contentT
   const timestamp = new Date().toISOString();
   switch (familyOf(path)) {
     case "command":
-      return path === "/api/auth"
-        ? { body: { authorized: false, error: err.message } }
-        : { body: { error: err.message } };
+      return path === "/api/auth" ? { body: { authorized: false, error: err.message } } : { body: { error: err.message } };
     case "av":
       return { body: { ok: false, error: AV_CODES[err.code] ?? err.code, message: err.message, ...detailsField(err) } };
     case "quantum":
@@ -100,5 +98,8 @@ export function renderError(c: Context<AppEnv>, err: ApiError): Response {
 
 /** Incident response successes: `{ success: true, data, meta }`. */
 export function incidentsSuccess<T, S extends ContentfulStatusCode>(c: Context<AppEnv>, data: T, status: S) {
-  return c.json({ success: true as const, data, meta: { timestamp: new Date().toISOString(), request_id: c.get("requestId") } }, status);
+  return c.json(
+    { success: true as const, data, meta: { timestamp: new Date().toISOString(), request_id: c.get("requestId") } },
+    status,
+  );
 }

@@ -46,7 +46,6 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what: string, details?: ErrorDetails) =>
-  new ApiError("not_found", `${what} not found`, details);
+export const notFound = (what: string, details?: ErrorDetails) => new ApiError("not_found", `${what} not found`, details);
 
 export const conflict = (message: string, details?: ErrorDetails) => new ApiError("conflict", message, details);

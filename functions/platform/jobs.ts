@@ -78,7 +78,13 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: Env, log: 
       await handler(parsed.data.payload, parsed.data, { env, db, log, attempt: message.attempts });
       message.ack();
     } catch (err) {
-      log.warn("job failed", { queue: batch.queue, kind: parsed.data.kind, message_id: message.id, attempt: message.attempts, error: err instanceof Error ? err.message : String(err) });
+      log.warn("job failed", {
+        queue: batch.queue,
+        kind: parsed.data.kind,
+        message_id: message.id,
+        attempt: message.attempts,
+        error: err instanceof Error ? err.message : String(err),
+      });
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }

@@ -21,12 +21,18 @@ const ERROR_SCHEMAS = {
   command: { mediaType: "application/json", schema: z.object({ error: z.string() }).openapi("CommandError") },
   av: {
     mediaType: "application/json",
-    schema: z.object({ ok: z.literal(false), error: z.string(), message: z.string(), details: details.optional() }).openapi("AgentClaimsError"),
+    schema: z
+      .object({ ok: z.literal(false), error: z.string(), message: z.string(), details: details.optional() })
+      .openapi("AgentClaimsError"),
   },
   quantum: {
     mediaType: "application/json",
     schema: z
-      .object({ error: z.object({ code: z.string(), message: z.string(), details }), request_id: z.string(), timestamp: z.string() })
+      .object({
+        error: z.object({ code: z.string(), message: z.string(), details }),
+        request_id: z.string(),
+        timestamp: z.string(),
+      })
       .openapi("QuantumError"),
   },
   incidents: {

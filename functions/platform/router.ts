@@ -21,9 +21,7 @@ export function validationError(target: string, error: z.ZodError): ApiError {
   }));
   const first = issues[0];
   const where = TARGET_NAMES[target] ?? target;
-  const message = first
-    ? `Invalid ${where} '${first.field}': ${first.message}`
-    : `Invalid ${where}`;
+  const message = first ? `Invalid ${where} '${first.field}': ${first.message}` : `Invalid ${where}`;
   return new ApiError("invalid_request", message, { target: where, issues });
 }
 

@@ -21,7 +21,10 @@ const OAuthError = z.object({ error: z.string(), error_description: z.string() }
 const TOKEN_SECURITY: Record<string, string[]>[] = [{ OAuthClientBasic: [] }, {}];
 
 const tokenRoute = createRoute({
-  method: "post", path: "/v3/oauth/token", operationId: "quantumOAuthToken", tags: ["Quantum defense: authentication"],
+  method: "post",
+  path: "/v3/oauth/token",
+  operationId: "quantumOAuthToken",
+  tags: ["Quantum defense: authentication"],
   summary: "OAuth 2.0 client credentials grant (RFC 6749 §4.4); client auth by HTTP Basic, body credentials or mTLS",
   security: TOKEN_SECURITY,
   middleware: [rateLimit(CREDENTIAL_POLICY, { by: "ip" })] as const,
@@ -31,7 +34,12 @@ const tokenRoute = createRoute({
       content: {
         "application/x-www-form-urlencoded": {
           // Every field optional here: the handler answers RFC 6749 errors itself.
-          schema: z.object({ grant_type: z.string().optional(), scope: z.string().optional(), client_id: z.string().optional(), client_secret: z.string().optional() }),
+          schema: z.object({
+            grant_type: z.string().optional(),
+            scope: z.string().optional(),
+            client_id: z.string().optional(),
+            client_secret: z.string().optional(),
+          }),
         },
       },
     },
@@ -91,14 +99,21 @@ export function quantumOAuthRoutes() {
   return createRouter().openapi(tokenRoute, async (c) => {
     const form: Form = c.req.valid("form");
     if (form.grant_type === undefined) return oauthError(c, "invalid_request", "grant_type is required");
-    if (form.grant_type !== "client_credentials") return oauthError(c, "unsupported_grant_type", "Only client_credentials is supported");
+    if (form.grant_type !== "client_credentials")
+      return oauthError(c, "unsupported_grant_type", "Only client_credentials is supported");
     const client = await authenticate(c, form);
     if (!client) return oauthError(c, "invalid_client", "Client authentication failed", Boolean(c.req.header("Authorization")));
     const requested = form.scope === undefined ? client.scopes : form.scope.split(" ").filter(Boolean);
     const refused = requested.filter((s) => !client.scopes.includes(s));
     if (refused.length) return oauthError(c, "invalid_scope", `Scopes not granted to this client: ${refused.join(" ")}`);
     const scope = requested.join(" ");
-    const token = await signAccessToken(c.env.AUTH_SECRET, QUANTUM_AUDIENCE, { sub: client.id, tid: client.tenantId, pk: "oauth_client", scope, tier: client.tier });
+    const token = await signAccessToken(c.env.AUTH_SECRET, QUANTUM_AUDIENCE, {
+      sub: client.id,
+      tid: client.tenantId,
+      pk: "oauth_client",
+      scope,
+      tier: client.tier,
+    });
     c.header("Cache-Control", "no-store");
     c.header("Pragma", "no-cache");
     return c.json({ access_token: token, token_type: "Bearer" as const, expires_in: ACCESS_TOKEN_TTL_S, scope }, 200);

@@ -40,11 +40,19 @@ const banner = await new Promise((resolve) => {
 });
 
 try {
-  check("npm run dev prints where it listens", output.includes(`Vigil is listening on http://localhost:${port}`), output.slice(-2000));
+  check(
+    "npm run dev prints where it listens",
+    output.includes(`Vigil is listening on http://localhost:${port}`),
+    output.slice(-2000),
+  );
   check("npm run dev prints the demo admin's credentials", Boolean(banner));
-  const admin = (...args) => JSON.parse(execFileSync(process.execPath, ["scripts/admin.mjs", ...args], { env, encoding: "utf8" }));
+  const admin = (...args) =>
+    JSON.parse(execFileSync(process.execPath, ["scripts/admin.mjs", ...args], { env, encoding: "utf8" }));
   const tenants = admin("tenants:list");
-  check("the demo tenant is seeded", tenants.some((t) => t.name === "demo"));
+  check(
+    "the demo tenant is seeded",
+    tenants.some((t) => t.name === "demo"),
+  );
   const created = admin("tenants:create", "smoke-co");
   check("admin CLI creates a tenant", /^ten_[0-9a-f]{32}$/.test(created.id));
   const user = admin("users:create", created.id, "smoke@smoke.co", "analyst");
@@ -53,12 +61,22 @@ try {
   check("admin CLI creates an agent-claims API key", /^zsm_/.test(key.key));
   check("admin CLI revokes it", admin("api-keys:revoke", created.id, key.id).revoked === key.id);
   const code = admin("auth-codes:create", created.id, "responder");
-  const exchange = await fetch(`http://localhost:${port}/api/auth`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: code.code }) });
-  check("a CLI-minted code signs in to the command console", exchange.status === 200 && exchange.headers.get("set-cookie")?.includes("qecnet_session="));
+  const exchange = await fetch(`http://localhost:${port}/api/auth`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ code: code.code }),
+  });
+  check(
+    "a CLI-minted code signs in to the command console",
+    exchange.status === 200 && exchange.headers.get("set-cookie")?.includes("qecnet_session="),
+  );
   const oauthClient = admin("oauth-clients:create", created.id, "standard", "quantum:read");
   const token = await fetch(`http://localhost:${port}/v3/oauth/token`, {
     method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: `Basic ${btoa(`${oauthClient.client_id}:${oauthClient.client_secret}`)}` },
+    headers: {
+      "Content-Type": "application/x-www-form-urlencoded",
+      Authorization: `Basic ${btoa(`${oauthClient.client_id}:${oauthClient.client_secret}`)}`,
+    },
     body: "grant_type=client_credentials",
   });
   check("a CLI-registered OAuth client gets a token", token.status === 200);

@@ -104,7 +104,9 @@ const freePort = () =>
 /** A throwaway redis-server on a free loopback port (no persistence) with the bridge in front. */
 export async function startRedisWithBridge() {
   const port = await freePort();
-  const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: "ignore",
+  });
   for (let i = 0; ; i++) {
     if (spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" }).stdout?.trim() === "PONG") break;
     if (i > 100) throw new Error("redis-server did not start");

@@ -34,9 +34,24 @@ export async function createApiKey(db: Database, tenantId: string, input: NewApi
   };
   await db.batch([
     db.insert(apiKeys).values(row),
-    auditInsert(db, { tenantId, actor: actor.name, action: "api_key.create", target: id, requestId: actor.requestId, details: { name: input.name, scopes: row.scopes } }),
+    auditInsert(db, {
+      tenantId,
+      actor: actor.name,
+      action: "api_key.create",
+      target: id,
+      requestId: actor.requestId,
+      details: { name: input.name, scopes: row.scopes },
+    }),
   ]);
-  return { id, key, name: row.name, header: row.header, scopes: row.scopes, machine: row.machine, display_prefix: row.displayPrefix };
+  return {
+    id,
+    key,
+    name: row.name,
+    header: row.header,
+    scopes: row.scopes,
+    machine: row.machine,
+    display_prefix: row.displayPrefix,
+  };
 }
 
 export async function revokeApiKey(db: Database, tenantId: string, id: string, actor: Actor, now = Date.now()) {

@@ -19,8 +19,17 @@ export async function mintAuthCode(db: Database, tenantId: string, input: NewAut
   const code = randomToken("qac");
   const expiresAt = now + AUTH_CODE_TTL_MS;
   await db.batch([
-    db.insert(authCodes).values({ id, tenantId, codeHash: await sha256Hex(code), role: input.role, userId: input.userId, expiresAt }),
-    auditInsert(db, { tenantId, actor: actor.name, action: "auth_code.create", target: id, requestId: actor.requestId, details: { role: input.role } }),
+    db
+      .insert(authCodes)
+      .values({ id, tenantId, codeHash: await sha256Hex(code), role: input.role, userId: input.userId, expiresAt }),
+    auditInsert(db, {
+      tenantId,
+      actor: actor.name,
+      action: "auth_code.create",
+      target: id,
+      requestId: actor.requestId,
+      details: { role: input.role },
+    }),
   ]);
   return { code, expires_at: new Date(expiresAt).toISOString() };
 }

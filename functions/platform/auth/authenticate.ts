@@ -33,14 +33,18 @@ export function bearerToken(c: Context): string | null {
 async function fromApiKey(c: Context<AppEnv>, db: Database, key: string, allowed: ApiKeyHeader[]): Promise<Principal> {
   const result = await verifyApiKey(db, key);
   if (!result || !allowed.includes(result.header)) throw new ApiError("invalid_credentials", "Invalid API key");
-  if (result.touch) c.executionCtx.waitUntil(result.touch().catch((err) => c.get("log").warn("last_used_at write failed", { error: String(err) })));
+  if (result.touch)
+    c.executionCtx.waitUntil(
+      result.touch().catch((err) => c.get("log").warn("last_used_at write failed", { error: String(err) })),
+    );
   return result.principal;
 }
 
 async function fromJwt(c: Context<AppEnv>, db: Database, token: string, audience: string): Promise<Principal> {
   const claims = await verifyAccessToken(c.env.AUTH_SECRET, token, audience);
   if (!claims) throw new ApiError("invalid_credentials", "Invalid or expired access token");
-  if (claims.sid && !(await familyActive(db, claims.sid))) throw new ApiError("invalid_credentials", "This session has been signed out");
+  if (claims.sid && !(await familyActive(db, claims.sid)))
+    throw new ApiError("invalid_credentials", "This session has been signed out");
   const role = claims.pk === "user" && claims.role ? (claims.role as Principal["role"]) : null;
   return {
     tenantId: claims.tid,

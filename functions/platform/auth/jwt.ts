@@ -12,7 +12,9 @@ const TYP = "at+jwt";
 const ALG = "EdDSA";
 
 /** PKCS#8 wrapping of a raw 32-byte Ed25519 seed (RFC 8410). */
-const PKCS8_ED25519_PREFIX = new Uint8Array([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+const PKCS8_ED25519_PREFIX = new Uint8Array([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+]);
 
 interface EpochKeys {
   kid: string;
@@ -38,7 +40,9 @@ function keysFor(secret: string, epoch: number): Promise<EpochKeys> {
       const { x } = (await crypto.subtle.exportKey("jwk", privateKey)) as JsonWebKey;
       const kid = kidOf(epoch);
       const publicJwk: JWK = { kty: "OKP", crv: "Ed25519", x, kid, alg: ALG, use: "sig" };
-      const publicKey = await crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x }, { name: "Ed25519" }, true, ["verify"]);
+      const publicKey = await crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x }, { name: "Ed25519" }, true, [
+        "verify",
+      ]);
       return { kid, privateKey, publicKey, publicJwk };
     })();
     epochKeys.set(cacheKey, keys);
@@ -98,7 +102,12 @@ function remember(key: string, claims: AccessClaims, now: number) {
  * checked. Anything else (alg "none", an HMAC or RSA header, a foreign kid) is rejected
  * before any signature work. Returns null for every failure: callers answer 401.
  */
-export async function verifyAccessToken(secret: string, token: string, audience: string, now = Date.now()): Promise<AccessClaims | null> {
+export async function verifyAccessToken(
+  secret: string,
+  token: string,
+  audience: string,
+  now = Date.now(),
+): Promise<AccessClaims | null> {
   const cacheKey = `${audience}\u0000${token}`;
   const cached = verifiedTokens.get(cacheKey);
   if (cached && cached.until > now) return cached.claims;

@@ -20,7 +20,11 @@ export function deriveBytes(secret: string, purpose: string): Promise<Uint8Array
     bytes = (async () => {
       const base = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveBits"]);
       const info = encoder.encode(purpose);
-      const bits = await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt: encoder.encode("vigil/v1"), info }, base, 256);
+      const bits = await crypto.subtle.deriveBits(
+        { name: "HKDF", hash: "SHA-256", salt: encoder.encode("vigil/v1"), info },
+        base,
+        256,
+      );
       return new Uint8Array(bits);
     })();
     derived.set(cacheKey, bytes);

@@ -25,11 +25,22 @@ export async function createOAuthClient(db: Database, authSecret: string, tenant
   try {
     await db.batch([
       db.insert(oauthClients).values({
-        id, tenantId, tier: input.tier, scopes, certFingerprint,
+        id,
+        tenantId,
+        tier: input.tier,
+        scopes,
+        certFingerprint,
         secretHash: await sha256Hex(secret),
         secretCiphertext: await encryptText(authSecret, secret),
       }),
-      auditInsert(db, { tenantId, actor: actor.name, action: "oauth_client.create", target: id, requestId: actor.requestId, details: { tier: input.tier, scopes } }),
+      auditInsert(db, {
+        tenantId,
+        actor: actor.name,
+        action: "oauth_client.create",
+        target: id,
+        requestId: actor.requestId,
+        details: { tier: input.tier, scopes },
+      }),
     ]);
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict("That certificate fingerprint is already registered to a client");
@@ -40,7 +51,9 @@ export async function createOAuthClient(db: Database, authSecret: string, tenant
 
 export async function revokeOAuthClient(db: Database, tenantId: string, id: string, actor: Actor, now = Date.now()) {
   const [updated] = await db.batch([
-    db.update(oauthClients).set({ revokedAt: now })
+    db
+      .update(oauthClients)
+      .set({ revokedAt: now })
       .where(and(eq(oauthClients.id, id), eq(oauthClients.tenantId, tenantId), isNull(oauthClients.revokedAt)))
       .returning({ id: oauthClients.id }),
     auditInsert(db, { tenantId, actor: actor.name, action: "oauth_client.revoke", target: id, requestId: actor.requestId }),
@@ -51,7 +64,11 @@ export async function revokeOAuthClient(db: Database, tenantId: string, id: stri
 export type OAuthClient = typeof oauthClients.$inferSelect;
 
 const active = (db: Database, where: ReturnType<typeof eq>) =>
-  db.select().from(oauthClients).where(and(where, isNull(oauthClients.revokedAt))).get();
+  db
+    .select()
+    .from(oauthClients)
+    .where(and(where, isNull(oauthClients.revokedAt)))
+    .get();
 
 /** Checks client credentials in constant time; null when the id is unknown, revoked or the secret wrong. */
 export async function authenticateClient(db: Database, clientId: string, secret: string): Promise<OAuthClient | null> {

@@ -42,7 +42,8 @@ export function hasScope(p: Principal, needed: ApiKeyScope): boolean {
 }
 
 export function requireScope(p: Principal, needed: ApiKeyScope): void {
-  if (!hasScope(p, needed)) throw new ApiError("insufficient_scope", `This action needs the '${needed}' scope or higher`, { required: needed });
+  if (!hasScope(p, needed))
+    throw new ApiError("insufficient_scope", `This action needs the '${needed}' scope or higher`, { required: needed });
 }
 
 export function requireRole(p: Principal, minimum: UserRole): void {

@@ -49,7 +49,13 @@ async function signatureValid(secret: string, kind: SessionKind, value: string, 
 }
 
 /** Null for a tampered, foreign, expired or revoked cookie: callers answer 401. */
-export async function verifySession(db: Database, secret: string, kind: SessionKind, value: string, now = Date.now()): Promise<Principal | null> {
+export async function verifySession(
+  db: Database,
+  secret: string,
+  kind: SessionKind,
+  value: string,
+  now = Date.now(),
+): Promise<Principal | null> {
   if (value.length > 300) return null;
   const id = await signatureValid(secret, kind, value, now);
   if (!id) return null;

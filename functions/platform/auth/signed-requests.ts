@@ -50,7 +50,14 @@ export async function verifySignedRequest(c: Context<AppEnv>, now = Date.now()):
   if (!(await guard.claim(signature, (Number(timestamp) + SIGNATURE_WINDOW_S) * 1000 + 1000)))
     throw unauthorized("This signature has already been used");
   return {
-    tenantId: client.tenantId, kind: "oauth_client", id: client.id, method: "hmac_signature",
-    role: null, scopes: client.scopes, tier: client.tier, machine: null, sessionId: null,
+    tenantId: client.tenantId,
+    kind: "oauth_client",
+    id: client.id,
+    method: "hmac_signature",
+    role: null,
+    scopes: client.scopes,
+    tier: client.tier,
+    machine: null,
+    sessionId: null,
   };
 }

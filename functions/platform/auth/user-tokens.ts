@@ -23,9 +23,21 @@ type User = typeof users.$inferSelect;
 
 async function issuePair(db: Database, secret: string, user: User, familyId: string, now: number) {
   const refreshToken = randomToken("vrt");
-  await db.insert(refreshTokens).values({ id: newId("rtk"), familyId, tokenHash: await sha256Hex(refreshToken), expiresAt: now + REFRESH_TTL_MS });
-  const accessToken = await signAccessToken(secret, INCIDENTS_AUDIENCE, { sub: user.id, tid: user.tenantId, pk: "user", role: user.role, sid: familyId }, now);
-  return { access_token: accessToken, token_type: "bearer" as const, expires_in: ACCESS_TOKEN_TTL_S, refresh_token: refreshToken };
+  await db
+    .insert(refreshTokens)
+    .values({ id: newId("rtk"), familyId, tokenHash: await sha256Hex(refreshToken), expiresAt: now + REFRESH_TTL_MS });
+  const accessToken = await signAccessToken(
+    secret,
+    INCIDENTS_AUDIENCE,
+    { sub: user.id, tid: user.tenantId, pk: "user", role: user.role, sid: familyId },
+    now,
+  );
+  return {
+    access_token: accessToken,
+    token_type: "bearer" as const,
+    expires_in: ACCESS_TOKEN_TTL_S,
+    refresh_token: refreshToken,
+  };
 }
 
 export async function login(db: Database, secret: string, user: User, now = Date.now()) {
@@ -50,7 +62,11 @@ export async function refresh(db: Database, secret: string, token: string, now =
     .returning({ familyId: refreshTokens.familyId });
   const familyId = claimed[0]?.familyId;
   if (!familyId) {
-    const seen = await db.select({ familyId: refreshTokens.familyId, usedAt: refreshTokens.usedAt }).from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).get();
+    const seen = await db
+      .select({ familyId: refreshTokens.familyId, usedAt: refreshTokens.usedAt })
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, hash))
+      .get();
     if (seen?.usedAt) await revokeFamily(db, seen.familyId, "refresh token reuse", now);
     return { ok: false, reuse: Boolean(seen?.usedAt) };
   }
@@ -69,14 +85,21 @@ const FAMILY_CACHE_MS = 10_000;
 const familyState = new Map<string, { active: boolean; until: number }>();
 
 export async function revokeFamily(db: Database, familyId: string, reason: string, now = Date.now()) {
-  await db.update(tokenFamilies).set({ revokedAt: now, revokedReason: reason }).where(and(eq(tokenFamilies.id, familyId), isNull(tokenFamilies.revokedAt)));
+  await db
+    .update(tokenFamilies)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(tokenFamilies.id, familyId), isNull(tokenFamilies.revokedAt)));
   familyState.set(familyId, { active: false, until: Number.POSITIVE_INFINITY });
 }
 
 export async function familyActive(db: Database, familyId: string, now = Date.now()): Promise<boolean> {
   const cached = familyState.get(familyId);
   if (cached && cached.until > now) return cached.active;
-  const row = await db.select({ revokedAt: tokenFamilies.revokedAt }).from(tokenFamilies).where(eq(tokenFamilies.id, familyId)).get();
+  const row = await db
+    .select({ revokedAt: tokenFamilies.revokedAt })
+    .from(tokenFamilies)
+    .where(eq(tokenFamilies.id, familyId))
+    .get();
   const active = Boolean(row) && row!.revokedAt === null;
   if (familyState.size > 10_000) familyState.clear();
   familyState.set(familyId, { active, until: now + FAMILY_CACHE_MS });

@@ -32,7 +32,9 @@ function cachedDenial(key: string, limit: number, now: number): LimitOutcome | n
   return null;
 }
 
-export function durableObjectBackend(namespace: DurableObjectNamespace<import("../../../durable-objects/rate-limiter").RateLimiter>): RateLimitBackend {
+export function durableObjectBackend(
+  namespace: DurableObjectNamespace<import("../../../durable-objects/rate-limiter").RateLimiter>,
+): RateLimitBackend {
   return {
     name: "durable-object",
     async limit(policy, identifier) {
@@ -96,7 +98,13 @@ export function upstashBackend(url: string, token: string): RateLimitBackend {
       }
       // The library answers "allowed" on its own timeout; that is our fail-mode decision to make.
       if (result.reason === "timeout") throw new BackendUnavailable("Upstash timed out");
-      return { success: result.success, limit: result.limit, remaining: result.remaining, reset: result.reset, pending: result.pending };
+      return {
+        success: result.success,
+        limit: result.limit,
+        remaining: result.remaining,
+        reset: result.reset,
+        pending: result.pending,
+      };
     },
   };
 }

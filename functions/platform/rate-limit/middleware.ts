@@ -54,10 +54,20 @@ export function rateLimit(source: PolicySource, opts: RateLimitOptions = {}): Mi
         } catch (err) {
           if (!(err instanceof BackendUnavailable)) throw err;
           if (failsClosed(policy, c.req.method)) {
-            c.get("log").error("rate limiter unavailable: failing closed", { backend: backend.name, policy: policy.id, error: err.message });
-            throw new ApiError("service_unavailable", "Rate limiting is temporarily unavailable; retry shortly", undefined, { "Retry-After": "5" });
+            c.get("log").error("rate limiter unavailable: failing closed", {
+              backend: backend.name,
+              policy: policy.id,
+              error: err.message,
+            });
+            throw new ApiError("service_unavailable", "Rate limiting is temporarily unavailable; retry shortly", undefined, {
+              "Retry-After": "5",
+            });
           }
-          c.get("log").warn("rate limiter unavailable: failing open", { backend: backend.name, policy: policy.id, error: err.message });
+          c.get("log").warn("rate limiter unavailable: failing open", {
+            backend: backend.name,
+            policy: policy.id,
+            error: err.message,
+          });
           return null;
         }
       }),
@@ -71,7 +81,12 @@ export function rateLimit(source: PolicySource, opts: RateLimitOptions = {}): Mi
     const headers = rateLimitHeaders(policies, tightest, now);
     if (denied) {
       const retryAfter = String(Math.max(1, Math.ceil((denied.result.reset - now) / 1000)));
-      throw new ApiError("rate_limited", "Rate limit exceeded", { policy: denied.policy.id }, { ...headers, "Retry-After": retryAfter });
+      throw new ApiError(
+        "rate_limited",
+        "Rate limit exceeded",
+        { policy: denied.policy.id },
+        { ...headers, "Retry-After": retryAfter },
+      );
     }
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
     await next();

@@ -21,10 +21,14 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
 const sliding = (id: string, limit: number, windowMs: number, failMode: FailMode = "closed"): Policy => ({
-  id, failMode, algorithm: { kind: "sliding", limit, windowMs },
+  id,
+  failMode,
+  algorithm: { kind: "sliding", limit, windowMs },
 });
 const fixed = (id: string, limit: number, windowMs: number, failMode: FailMode = "closed"): Policy => ({
-  id, failMode, algorithm: { kind: "fixed", limit, windowMs },
+  id,
+  failMode,
+  algorithm: { kind: "fixed", limit, windowMs },
 });
 
 /** The command console seed's table, exactly. */
@@ -56,8 +60,13 @@ export const TIER_LIMITS: Record<Tier, { perSecond: number; perDay: number | nul
 
 export function quantumPolicies(tier: Tier, failMode: FailMode = "open-for-reads"): Policy[] {
   const t = TIER_LIMITS[tier];
-  const rate: Policy = { id: `quantum-${tier}-rate`, failMode, algorithm: { kind: "token", maxTokens: t.burst, refillRate: t.perSecond, intervalMs: 1000 } };
+  const rate: Policy = {
+    id: `quantum-${tier}-rate`,
+    failMode,
+    algorithm: { kind: "token", maxTokens: t.burst, refillRate: t.perSecond, intervalMs: 1000 },
+  };
   return t.perDay === null ? [rate] : [rate, fixed(`quantum-${tier}-daily`, t.perDay, DAY, failMode)];
 }
 
-export const incidentsPolicyFor = (p: Principal): Policy => (p.method === "api_key" ? INCIDENTS_POLICIES.apiKey : INCIDENTS_POLICIES.jwt);
+export const incidentsPolicyFor = (p: Principal): Policy =>
+  p.method === "api_key" ? INCIDENTS_POLICIES.apiKey : INCIDENTS_POLICIES.jwt;

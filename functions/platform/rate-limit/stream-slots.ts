@@ -21,9 +21,14 @@ export async function acquireStreamSlot(env: Env, principal: Principal): Promise
   const id = crypto.randomUUID();
   const { granted, active } = await slots.acquire(id, max, STREAM_LEASE_MS);
   if (!granted)
-    throw new ApiError("rate_limited", `Too many concurrent stream connections (${active} of ${max} for the ${principal.tier} tier)`, {
-      concurrent_streams: active,
-      limit: max,
-    }, { "Retry-After": String(STREAM_LEASE_MS / 1000) });
+    throw new ApiError(
+      "rate_limited",
+      `Too many concurrent stream connections (${active} of ${max} for the ${principal.tier} tier)`,
+      {
+        concurrent_streams: active,
+        limit: max,
+      },
+      { "Retry-After": String(STREAM_LEASE_MS / 1000) },
+    );
   return { id, renew: () => slots.renew(id, STREAM_LEASE_MS), release: () => slots.release(id) };
 }
