@@ -198,3 +198,28 @@ describe("API keys", () => {
     expect((await me({ "X-API-Key": key.key })).status).toBe(401);
   });
 });
+
+describe("revocation leaves an honest audit trail", () => {
+  it("a 404 revoke (foreign, unknown or already revoked) writes no audit row", async () => {
+    const other = await createTenant("audit-other");
+    const theirs = await createApiKey(other, { name: "theirs", scopes: ["read"] });
+    const before = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'api_key.revoke'").first<{
+      n: number;
+    }>();
+    for (const id of [theirs.id, "key_unknown"]) {
+      const res = await call(`/admin/tenants/${tenantId}/api-keys/${id}`, { method: "DELETE", headers: adminHeaders });
+      expect(res.status).toBe(404);
+    }
+    const mine = await createApiKey(tenantId, { name: "mine", scopes: ["read"] });
+    expect(
+      (await call(`/admin/tenants/${tenantId}/api-keys/${mine.id}`, { method: "DELETE", headers: adminHeaders })).status,
+    ).toBe(204);
+    expect(
+      (await call(`/admin/tenants/${tenantId}/api-keys/${mine.id}`, { method: "DELETE", headers: adminHeaders })).status,
+    ).toBe(404);
+    const after = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'api_key.revoke'").first<{
+      n: number;
+    }>();
+    expect(after!.n - before!.n).toBe(1);
+  });
+});

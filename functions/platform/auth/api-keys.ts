@@ -1,11 +1,11 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { apiKeys, type ApiKeyHeader, type ApiKeyScope } from "../../../schema";
 import { auditInsert, type Actor } from "../audit";
 import { sha256Hex } from "../crypto";
 import type { Database } from "../db";
-import { notFound } from "../errors";
 import { newId } from "../ids";
 import { randomToken } from "./keys";
+import { revokeCredential } from "./revoke";
 import type { Principal } from "./principal";
 
 /** The key's prefix says which header it belongs to: `zsm_` keys are agent-claims keys. */
@@ -54,18 +54,9 @@ export async function createApiKey(db: Database, tenantId: string, input: NewApi
   };
 }
 
-export async function revokeApiKey(db: Database, tenantId: string, id: string, actor: Actor, now = Date.now()) {
-  const [updated] = await db.batch([
-    db
-      .update(apiKeys)
-      .set({ revokedAt: now })
-      .where(and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
-      .returning({ keyHash: apiKeys.keyHash }),
-    auditInsert(db, { tenantId, actor: actor.name, action: "api_key.revoke", target: id, requestId: actor.requestId }),
-  ]);
-  const row = updated[0];
-  if (!row) throw notFound("API key", { id });
-  verified.delete(row.keyHash);
+export async function revokeApiKey(db: Database, tenantId: string, id: string, actor: Actor) {
+  await revokeCredential(db, apiKeys, { label: "API key", action: "api_key.revoke" }, tenantId, id, actor);
+  for (const [hash, entry] of verified) if (entry.principal.id === id) verified.delete(hash);
 }
 
 interface CachedKey {

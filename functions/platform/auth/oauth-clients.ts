@@ -3,9 +3,10 @@ import { oauthClients, type Tier } from "../../../schema";
 import { auditInsert, type Actor } from "../audit";
 import { secretsEqual, sha256Hex } from "../crypto";
 import { isUniqueViolation, type Database } from "../db";
-import { conflict, notFound } from "../errors";
+import { conflict } from "../errors";
 import { newId } from "../ids";
 import { encryptText, randomToken } from "./keys";
+import { revokeCredential } from "./revoke";
 
 export interface NewOAuthClient {
   tier: Tier;
@@ -49,17 +50,8 @@ export async function createOAuthClient(db: Database, authSecret: string, tenant
   return { client_id: id, client_secret: secret, tier: input.tier, scopes, cert_fingerprint: certFingerprint };
 }
 
-export async function revokeOAuthClient(db: Database, tenantId: string, id: string, actor: Actor, now = Date.now()) {
-  const [updated] = await db.batch([
-    db
-      .update(oauthClients)
-      .set({ revokedAt: now })
-      .where(and(eq(oauthClients.id, id), eq(oauthClients.tenantId, tenantId), isNull(oauthClients.revokedAt)))
-      .returning({ id: oauthClients.id }),
-    auditInsert(db, { tenantId, actor: actor.name, action: "oauth_client.revoke", target: id, requestId: actor.requestId }),
-  ]);
-  if (!updated[0]) throw notFound("OAuth client", { id });
-}
+export const revokeOAuthClient = (db: Database, tenantId: string, id: string, actor: Actor) =>
+  revokeCredential(db, oauthClients, { label: "OAuth client", action: "oauth_client.revoke" }, tenantId, id, actor);
 
 export type OAuthClient = typeof oauthClients.$inferSelect;
 
