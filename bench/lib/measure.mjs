@@ -21,6 +21,7 @@ export async function runOnce({ url, method = "GET", headers, headerSets, body, 
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    timeouts: result.timeouts,
   };
 }
 
