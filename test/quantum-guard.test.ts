@@ -50,16 +50,18 @@ describe("quantum-defense tier limits", () => {
     expect(first.headers.get("X-RateLimit-Tier")).toBe("free");
     expect(first.headers.get("RateLimit-Policy")).toBe('"quantum-free-rate";q=50;w=1, "quantum-free-daily";q=10000;w=86400');
     expect(first.headers.get("X-RateLimit-Limit")).toBe("50");
+    const started = Date.now();
     let status = 200;
     let served = 1;
-    while (status === 200 && served < 60) {
+    while (status === 200 && served < 1000) {
       status = (await get(token)).status;
       if (status === 200) served++;
     }
-    // The bucket refills 10 a second, so a slow machine may see a few more than the burst.
-    expect(served).toBeGreaterThanOrEqual(50);
-    expect(served).toBeLessThan(60);
+    // The bucket refills 10 a second, so a slow machine sees up to that many more than the burst.
+    const refilled = 10 * Math.ceil((Date.now() - started) / 1000);
     expect(status).toBe(429);
+    expect(served).toBeGreaterThanOrEqual(50);
+    expect(served).toBeLessThanOrEqual(50 + refilled);
   });
 
   it("an enterprise client has no daily quota", async () => {
