@@ -1,4 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
+import { toThreatEvent, type SecurityEvent } from "../functions/platform/events/model";
+import { STREAM_LEASE_MS } from "../functions/platform/rate-limit/stream-slots";
 import { applySchema, type SchemaStep } from "./sql-schema";
 
 const SCHEMA: readonly SchemaStep[] = [
@@ -14,10 +16,29 @@ export interface ProbeResult {
   lastAt: number;
 }
 
+/** What each live socket asked for, kept with the socket so it survives hibernation. */
+export interface Subscription {
+  severities: string[];
+  systemTypes: string[];
+  types: string[];
+  /** The ConnectionSlots object and lease this socket holds against its tier's cap. */
+  slotsName: string;
+  slotId: string;
+}
+
+/** The message every subscriber receives: the seed's ThreatEvent plus the pipeline's type and source. */
+export const liveMessage = (e: SecurityEvent) =>
+  JSON.stringify({ kind: "event", type: e.type, source: e.source, event: toThreatEvent(e) });
+
+const matches = (s: Subscription, e: SecurityEvent) =>
+  (!s.severities.length || s.severities.includes(e.severity)) &&
+  (!s.systemTypes.length || (e.systemType !== null && s.systemTypes.includes(e.systemType))) &&
+  (!s.types.length || s.types.includes(e.type));
+
 /**
- * One object per tenant: the tenant's live state (the event hub's subscribers and
- * cursors arrive with the event pipeline). Readiness checks call `probe()`, which
- * writes storage before replying so a passing check proves the object can persist.
+ * One object per tenant: its live event hub. Sockets use the WebSocket Hibernation API, so an
+ * idle tenant costs nothing; each socket's filters and stream-slot lease ride in its
+ * attachment. An alarm renews the leases of open sockets and the slot is released on close.
  */
 export class TenantHub extends DurableObject<Env> {
   private readonly schemaVersion: number;
@@ -25,18 +46,81 @@ export class TenantHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.schemaVersion = applySchema(ctx.storage.sql, SCHEMA);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
   probe(): ProbeResult {
-    const now = Date.now();
     const row = this.ctx.storage.sql
       .exec<{ count: number; last_at: number }>(
         `INSERT INTO probes (id, count, last_at) VALUES (1, 1, ?)
          ON CONFLICT (id) DO UPDATE SET count = count + 1, last_at = excluded.last_at
          RETURNING count, last_at`,
-        now,
+        Date.now(),
       )
       .one();
     return { schemaVersion: this.schemaVersion, probes: row.count, lastAt: row.last_at };
+  }
+
+  /** WebSocket upgrades are the one thing RPC cannot carry; the Worker has already authenticated the caller. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade") !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    const subscription = JSON.parse(request.headers.get("X-Vigil-Subscription") ?? "null") as Subscription | null;
+    if (!subscription) return new Response("missing subscription", { status: 400 });
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment(subscription);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + STREAM_LEASE_MS / 2);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Sends an event to every open socket whose filters match; returns how many received it. */
+  publish(event: SecurityEvent): number {
+    const message = liveMessage(event);
+    let delivered = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      const s = ws.deserializeAttachment() as Subscription | null;
+      if (!s || !matches(s, event)) continue;
+      try {
+        ws.send(message);
+        delivered++;
+      } catch {
+        // A socket closing mid-send is cleaned up by webSocketClose.
+      }
+    }
+    return delivered;
+  }
+
+  subscribers(): number {
+    return this.ctx.getWebSockets().length;
+  }
+
+  override async alarm(): Promise<void> {
+    const sockets = this.ctx.getWebSockets();
+    await Promise.all(
+      sockets.map(async (ws) => {
+        const s = ws.deserializeAttachment() as Subscription | null;
+        if (s && !(await this.env.CONNECTION_SLOTS.getByName(s.slotsName).renew(s.slotId, STREAM_LEASE_MS)))
+          ws.close(1008, "stream slot expired");
+      }),
+    );
+    if (sockets.length) await this.ctx.storage.setAlarm(Date.now() + STREAM_LEASE_MS / 2);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    await this.release(ws);
+    try {
+      ws.close(code === 1005 ? 1000 : code, "closed");
+    } catch {
+      // Already closed.
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.release(ws);
+  }
+
+  private async release(ws: WebSocket) {
+    const s = ws.deserializeAttachment() as Subscription | null;
+    if (s) await this.env.CONNECTION_SLOTS.getByName(s.slotsName).release(s.slotId);
   }
 }

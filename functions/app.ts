@@ -2,6 +2,7 @@ import { adminCredentialRoutes } from "./admin/credentials";
 import { adminRoutes } from "./admin/routes";
 import { avAuthRoutes } from "./av/auth-routes";
 import { commandAuthRoutes } from "./command/auth-routes";
+import { commandEventRoutes } from "./command/events-routes";
 import { incidentsAuthRoutes } from "./incidents/auth-routes";
 import { jwksRoutes } from "./platform/auth/jwks-route";
 import { quantumOAuthRoutes } from "./quantum/oauth-routes";
@@ -22,6 +23,7 @@ export function buildApp(): Router {
   app.route("/admin", adminRoutes());
   app.route("/admin", adminCredentialRoutes());
   app.route("/", commandAuthRoutes());
+  app.route("/", commandEventRoutes());
   app.route("/", avAuthRoutes());
   app.route("/", quantumOAuthRoutes());
   app.route("/", incidentsAuthRoutes());

@@ -2,3 +2,4 @@ export * from "./tenants";
 export * from "./audit-log";
 export * from "./dead-letters";
 export * from "./identity";
+export * from "./events";

@@ -1,4 +1,4 @@
-import { index, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt } from "./columns";
 
 export const tenants = sqliteTable(
@@ -6,6 +6,8 @@ export const tenants = sqliteTable(
   {
     id: text("id").primaryKey(),
     name: text("name").notNull(),
+    /** Security events older than this are deleted by the cron trigger. */
+    eventRetentionDays: integer("event_retention_days").notNull().default(30),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("tenants_name_unique").on(t.name)],

@@ -1,4 +1,4 @@
-import { inArray, lt } from "drizzle-orm";
+import { inArray, lt, sql } from "drizzle-orm";
 import { auditLog, deadLetters } from "../../schema";
 import type { Database } from "./db";
 import type { Logger } from "./log";
@@ -23,10 +23,31 @@ async function pruneOlderThan(db: Database, table: PrunableTable, before: number
   return total;
 }
 
-/** The cron trigger's work: retention for platform tables (later families add their own). */
+/** Security events past each tenant's own retention, in the same bounded batches. */
+async function pruneEvents(db: Database, now: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < RETENTION.maxBatches; i++) {
+    const result = await db.run(sql`
+      DELETE FROM security_events WHERE id IN (
+        SELECT e.id FROM security_events e JOIN tenants t ON t.id = e.tenant_id
+        WHERE e.occurred_at < ${now} - t.event_retention_days * ${DAY_MS}
+        LIMIT ${RETENTION.batch})`);
+    const changed = result.meta.changes ?? 0;
+    total += changed;
+    if (changed < RETENTION.batch) break;
+  }
+  return total;
+}
+
+/** The cron trigger's work: retention for the platform's tables and the event history. */
 export async function runMaintenance(db: Database, now: number, log: Logger) {
   const auditDeleted = await pruneOlderThan(db, auditLog, now - RETENTION.auditLogDays * DAY_MS);
   const deadLettersDeleted = await pruneOlderThan(db, deadLetters, now - RETENTION.deadLetterDays * DAY_MS);
-  log.info("maintenance", { audit_deleted: auditDeleted, dead_letters_deleted: deadLettersDeleted });
-  return { auditDeleted, deadLettersDeleted };
+  const eventsDeleted = await pruneEvents(db, now);
+  log.info("maintenance", {
+    audit_deleted: auditDeleted,
+    dead_letters_deleted: deadLettersDeleted,
+    events_deleted: eventsDeleted,
+  });
+  return { auditDeleted, deadLettersDeleted, eventsDeleted };
 }

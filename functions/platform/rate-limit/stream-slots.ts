@@ -7,6 +7,8 @@ export const STREAM_LEASE_MS = 60_000;
 
 export interface StreamSlot {
   id: string;
+  /** The ConnectionSlots object holding the lease, for whoever releases it later. */
+  slotsName: string;
   renew(): Promise<boolean>;
   release(): Promise<void>;
 }
@@ -17,7 +19,8 @@ export interface StreamSlot {
  */
 export async function acquireStreamSlot(env: Env, principal: Principal): Promise<StreamSlot> {
   const max = TIER_LIMITS[principal.tier].concurrentStreams;
-  const slots = env.CONNECTION_SLOTS.getByName(`${principal.tenantId}:${principal.kind}:${principal.id}`);
+  const slotsName = `${principal.tenantId}:${principal.kind}:${principal.id}`;
+  const slots = env.CONNECTION_SLOTS.getByName(slotsName);
   const id = crypto.randomUUID();
   const { granted, active } = await slots.acquire(id, max, STREAM_LEASE_MS);
   if (!granted)
@@ -30,5 +33,5 @@ export async function acquireStreamSlot(env: Env, principal: Principal): Promise
       },
       { "Retry-After": String(STREAM_LEASE_MS / 1000) },
     );
-  return { id, renew: () => slots.renew(id, STREAM_LEASE_MS), release: () => slots.release(id) };
+  return { id, slotsName, renew: () => slots.renew(id, STREAM_LEASE_MS), release: () => slots.release(id) };
 }

@@ -1,0 +1,105 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { SEVERITIES, SYSTEM_TYPES } from "../../schema";
+import { authenticate, principalOf } from "../platform/auth/authenticate";
+import { INCIDENTS_AUDIENCE } from "../platform/auth/user-tokens";
+import { database } from "../platform/db";
+import { ApiError } from "../platform/errors";
+import { eventHistory } from "../platform/events/history";
+import { ThreatEventSchema, toThreatEvent } from "../platform/events/model";
+import { errorResponses, json } from "../platform/openapi";
+import { rateLimit } from "../platform/rate-limit/middleware";
+import { COMMAND_POLICIES } from "../platform/rate-limit/policies";
+import { acquireStreamSlot } from "../platform/rate-limit/stream-slots";
+import { createRouter } from "../platform/router";
+
+/** The console's session cookie, or a signed-in user's JWT, or an incident-response API key. */
+export const commandAuth = () =>
+  authenticate({ cookie: "qecnet", jwtAudience: INCIDENTS_AUDIENCE, apiKeyHeaders: ["X-API-Key"] });
+const guard = () => [commandAuth(), rateLimit(COMMAND_POLICIES.events)];
+
+const tags = ["Command console"];
+const security: Record<string, string[]>[] = [{ QecnetSession: [] }, { BearerJWT: [] }, { IncidentsApiKey: [] }];
+const list = (values: readonly string[]) => new RegExp(`^(${values.join("|")})(,(${values.join("|")}))*$`);
+const Filters = {
+  severity: z.string().regex(list(SEVERITIES), "comma-separated severities").optional(),
+  systemType: z.string().regex(list(SYSTEM_TYPES), "comma-separated system types").optional(),
+};
+const split = <T extends string>(v: string | undefined) => (v ? (v.split(",") as T[]) : undefined);
+
+const historyRoute = createRoute({
+  method: "get",
+  path: "/api/events/history",
+  operationId: "commandEventHistory",
+  summary: "Past events, newest first, with cursor pagination",
+  tags,
+  security,
+  middleware: guard(),
+  request: {
+    query: z.object({
+      since: z.coerce.number().int().min(0).optional().openapi({ description: "Unix ms, inclusive" }),
+      until: z.coerce.number().int().min(0).optional().openapi({ description: "Unix ms, inclusive" }),
+      ...Filters,
+      cursor: z.string().max(200).optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of events",
+      ...json(z.object({ events: z.array(ThreatEventSchema), next_cursor: z.string().nullable() })),
+    },
+    ...errorResponses("command", 400, 401, 429, 503),
+  },
+});
+
+const streamRoute = createRoute({
+  method: "get",
+  path: "/api/events/stream",
+  operationId: "commandEventStream",
+  summary: "Live events over a WebSocket: each message is {kind: 'event', type, source, event: ThreatEvent}",
+  tags,
+  security,
+  middleware: guard(),
+  request: { query: z.object({ ...Filters, type: z.string().max(500).optional() }) },
+  responses: {
+    101: { description: "Switching to the WebSocket protocol" },
+    ...errorResponses("command", 400, 401, 429, 503),
+  },
+});
+
+export function commandEventRoutes() {
+  return createRouter()
+    .openapi(historyRoute, async (c) => {
+      const q = c.req.valid("query");
+      const page = await eventHistory(database(c.env.DB), principalOf(c).tenantId, {
+        ...q,
+        severities: split(q.severity),
+        systemTypes: split(q.systemType),
+      });
+      return c.json({ events: page.events.map(toThreatEvent), next_cursor: page.nextCursor }, 200);
+    })
+    .openapi(streamRoute, async (c) => {
+      if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
+        throw new ApiError("invalid_request", "This endpoint streams over WebSocket: send an Upgrade: websocket request");
+      const p = principalOf(c);
+      const q = c.req.valid("query");
+      const slot = await acquireStreamSlot(c.env, p);
+      const subscription = {
+        severities: split(q.severity) ?? [],
+        systemTypes: split(q.systemType) ?? [],
+        types: split(q.type) ?? [],
+        slotsName: slot.slotsName,
+        slotId: slot.id,
+      };
+      const upgrade = new Request(c.req.url, {
+        headers: { Upgrade: "websocket", "X-Vigil-Subscription": JSON.stringify(subscription) },
+      });
+      const res = await c.env.TENANT_HUB.getByName(p.tenantId).fetch(upgrade);
+      if (res.status !== 101 || !res.webSocket) {
+        await slot.release();
+        throw new Error(`tenant hub refused the upgrade: ${res.status}`);
+      }
+      // A fresh Response: the hub's has immutable headers, and the platform middleware adds its own.
+      return new Response(null, { status: 101, webSocket: res.webSocket }) as never;
+    });
+}

@@ -1,0 +1,40 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { createdAt } from "./columns";
+import { tenants } from "./tenants";
+
+export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const SYSTEM_TYPES = ["grid", "lng", "access", "comms", "defense"] as const;
+export type SystemType = (typeof SYSTEM_TYPES)[number];
+export const EVENT_SOURCES = ["command", "av", "quantum", "incidents", "platform"] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
+/**
+ * The one internal security event every family emits into. The command console's
+ * ThreatEvent is its public projection; the rest (type, source, details) serves rules,
+ * correlation and webhooks.
+ */
+export const securityEvents = sqliteTable(
+  "security_events",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    occurredAt: integer("occurred_at").notNull(),
+    source: text("source", { enum: EVENT_SOURCES }).notNull(),
+    type: text("type").notNull(),
+    severity: text("severity", { enum: SEVERITIES }).notNull(),
+    country: text("country"),
+    countryCode: text("country_code"),
+    system: text("system"),
+    systemType: text("system_type", { enum: SYSTEM_TYPES }),
+    description: text("description").notNull(),
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("security_events_tenant_time").on(t.tenantId, t.occurredAt, t.id),
+    index("security_events_time").on(t.occurredAt),
+  ],
+);
