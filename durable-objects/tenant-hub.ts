@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { toThreatEvent, type SecurityEvent } from "../functions/platform/events/model";
+import { liveMessage, matchesSubscription as matches, type Subscription } from "../functions/platform/events/live";
+import type { SecurityEvent } from "../functions/platform/events/model";
 import { STREAM_LEASE_MS } from "../functions/platform/rate-limit/stream-slots";
 import { applySchema, type SchemaStep } from "./sql-schema";
 
@@ -15,25 +16,6 @@ export interface ProbeResult {
   probes: number;
   lastAt: number;
 }
-
-/** What each live socket asked for, kept with the socket so it survives hibernation. */
-export interface Subscription {
-  severities: string[];
-  systemTypes: string[];
-  types: string[];
-  /** The ConnectionSlots object and lease this socket holds against its tier's cap. */
-  slotsName: string;
-  slotId: string;
-}
-
-/** The message every subscriber receives: the seed's ThreatEvent plus the pipeline's type and source. */
-export const liveMessage = (e: SecurityEvent) =>
-  JSON.stringify({ kind: "event", type: e.type, source: e.source, event: toThreatEvent(e) });
-
-const matches = (s: Subscription, e: SecurityEvent) =>
-  (!s.severities.length || s.severities.includes(e.severity)) &&
-  (!s.systemTypes.length || (e.systemType !== null && s.systemTypes.includes(e.systemType))) &&
-  (!s.types.length || s.types.includes(e.type));
 
 /**
  * One object per tenant: its live event hub. Sockets use the WebSocket Hibernation API, so an

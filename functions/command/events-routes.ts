@@ -11,6 +11,7 @@ import { rateLimit } from "../platform/rate-limit/middleware";
 import { COMMAND_POLICIES } from "../platform/rate-limit/policies";
 import { acquireStreamSlot } from "../platform/rate-limit/stream-slots";
 import { createRouter } from "../platform/router";
+import { sseStream } from "./event-stream";
 
 /** The console's session cookie, or a signed-in user's JWT, or an incident-response API key. */
 export const commandAuth = () =>
@@ -56,13 +57,18 @@ const streamRoute = createRoute({
   method: "get",
   path: "/api/events/stream",
   operationId: "commandEventStream",
-  summary: "Live events over a WebSocket: each message is {kind: 'event', type, source, event: ThreatEvent}",
+  summary:
+    "Live events over a WebSocket or server-sent events (Last-Event-ID resumes); each message is {kind: 'event', type, source, event: ThreatEvent}",
   tags,
   security,
   middleware: guard(),
   request: { query: z.object({ ...Filters, type: z.string().max(500).optional() }) },
   responses: {
     101: { description: "Switching to the WebSocket protocol" },
+    200: {
+      description: "Server-sent events (Accept: text/event-stream)",
+      content: { "text/event-stream": { schema: z.string() } },
+    },
     ...errorResponses("command", 400, 401, 429, 503),
   },
 });
@@ -79,8 +85,9 @@ export function commandEventRoutes() {
       return c.json({ events: page.events.map(toThreatEvent), next_cursor: page.nextCursor }, 200);
     })
     .openapi(streamRoute, async (c) => {
-      if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
-        throw new ApiError("invalid_request", "This endpoint streams over WebSocket: send an Upgrade: websocket request");
+      const websocket = c.req.header("Upgrade")?.toLowerCase() === "websocket";
+      if (!websocket && !c.req.header("Accept")?.includes("text/event-stream"))
+        throw new ApiError("invalid_request", "Stream with a WebSocket upgrade or with Accept: text/event-stream");
       const p = principalOf(c);
       const q = c.req.valid("query");
       const slot = await acquireStreamSlot(c.env, p);
@@ -99,6 +106,7 @@ export function commandEventRoutes() {
         await slot.release();
         throw new Error(`tenant hub refused the upgrade: ${res.status}`);
       }
+      if (!websocket) return sseStream(c, p.tenantId, subscription, res.webSocket) as never;
       // A fresh Response: the hub's has immutable headers, and the platform middleware adds its own.
       return new Response(null, { status: 101, webSocket: res.webSocket }) as never;
     });
