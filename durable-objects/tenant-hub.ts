@@ -1,6 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { liveMessage, matchesSubscription as matches, type Subscription } from "../functions/platform/events/live";
 import type { SecurityEvent } from "../functions/platform/events/model";
+import { emitEvent } from "../functions/platform/events/emit";
+import { nextSimulationDelayMs, simulatedEvent } from "../functions/platform/events/simulation";
+import { createLogger, parseLogLevel } from "../functions/platform/log";
 import { STREAM_LEASE_MS } from "../functions/platform/rate-limit/stream-slots";
 import { applySchema, type SchemaStep } from "./sql-schema";
 
@@ -9,6 +12,11 @@ const SCHEMA: readonly SchemaStep[] = [
     version: 1,
     sql: "CREATE TABLE probes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL, last_at INTEGER NOT NULL)",
   },
+  {
+    version: 2,
+    sql: "CREATE TABLE simulation (id INTEGER PRIMARY KEY CHECK (id = 1), tenant_id TEXT NOT NULL, next_at INTEGER NOT NULL)",
+  },
+  { version: 3, sql: "CREATE TABLE leases_due (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)" },
 ];
 
 export interface ProbeResult {
@@ -51,7 +59,8 @@ export class TenantHub extends DurableObject<Env> {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(subscription);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + STREAM_LEASE_MS / 2);
+    if (!this.leasesDueAt()) this.setLeasesDue(Date.now() + STREAM_LEASE_MS / 2);
+    await this.scheduleAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -76,7 +85,34 @@ export class TenantHub extends DurableObject<Env> {
     return this.ctx.getWebSockets().length;
   }
 
+  /** Turns the tenant's simulated threat stream on or off; it survives restarts (storage and alarm). */
+  async setSimulation(tenantId: string, on: boolean): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    if (on)
+      sql.exec(
+        "INSERT OR REPLACE INTO simulation (id, tenant_id, next_at) VALUES (1, ?, ?)",
+        tenantId,
+        Date.now() + nextSimulationDelayMs(),
+      );
+    else sql.exec("DELETE FROM simulation");
+    await this.scheduleAlarm();
+  }
+
+  /** One alarm serves two clocks: renewing open sockets' stream-slot leases, and the simulation's next event. */
   override async alarm(): Promise<void> {
+    const now = Date.now();
+    const leasesDue = this.leasesDueAt();
+    if (leasesDue !== null && now >= leasesDue) await this.renewLeases(now);
+    const simulation = this.simulation();
+    if (simulation && now >= simulation.nextAt) {
+      this.ctx.storage.sql.exec("UPDATE simulation SET next_at = ?", now + nextSimulationDelayMs());
+      const log = createLogger(parseLogLevel(this.env.LOG_LEVEL), { tenant_id: simulation.tenantId });
+      await emitEvent(this.env, simulatedEvent(simulation.tenantId), log, (e) => this.publish(e));
+    }
+    await this.scheduleAlarm();
+  }
+
+  private async renewLeases(now: number) {
     const sockets = this.ctx.getWebSockets();
     await Promise.all(
       sockets.map(async (ws) => {
@@ -85,7 +121,29 @@ export class TenantHub extends DurableObject<Env> {
           ws.close(1008, "stream slot expired");
       }),
     );
-    if (sockets.length) await this.ctx.storage.setAlarm(Date.now() + STREAM_LEASE_MS / 2);
+    if (sockets.length) this.setLeasesDue(now + STREAM_LEASE_MS / 2);
+    else this.ctx.storage.sql.exec("DELETE FROM leases_due");
+  }
+
+  private leasesDueAt(): number | null {
+    return this.ctx.storage.sql.exec<{ at: number }>("SELECT at FROM leases_due").toArray()[0]?.at ?? null;
+  }
+
+  private setLeasesDue(at: number) {
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO leases_due (id, at) VALUES (1, ?)", at);
+  }
+
+  private simulation(): { tenantId: string; nextAt: number } | null {
+    const row = this.ctx.storage.sql
+      .exec<{ tenant_id: string; next_at: number }>("SELECT tenant_id, next_at FROM simulation")
+      .toArray()[0];
+    return row ? { tenantId: row.tenant_id, nextAt: row.next_at } : null;
+  }
+
+  private async scheduleAlarm() {
+    const due = [this.leasesDueAt(), this.simulation()?.nextAt ?? null].filter((t): t is number => t !== null);
+    if (due.length) await this.ctx.storage.setAlarm(Math.min(...due));
+    else await this.ctx.storage.deleteAlarm();
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {

@@ -1,11 +1,16 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt } from "./columns";
 
+export const TENANT_MODES = ["live", "simulation"] as const;
+export type TenantMode = (typeof TENANT_MODES)[number];
+
 export const tenants = sqliteTable(
   "tenants",
   {
     id: text("id").primaryKey(),
     name: text("name").notNull(),
+    /** "simulation" makes the tenant's hub generate realistic threat events (the demo tenant starts so). */
+    mode: text("mode", { enum: TENANT_MODES }).notNull().default("live"),
     /** Security events older than this are deleted by the cron trigger. */
     eventRetentionDays: integer("event_retention_days").notNull().default(30),
     createdAt: createdAt(),

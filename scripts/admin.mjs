@@ -5,6 +5,7 @@ import { adminConfig, adminRequest } from "./admin-client.mjs";
 const USAGE = `Usage: npm run admin -- <command>
   tenants:list
   tenants:create <name>
+  tenants:mode <tenantId> <live|simulation>
   users:create <tenantId> <username> <viewer|analyst|responder|admin> [password]
       (without a password, one is generated and printed once)
   auth-codes:create <tenantId> [role]          one-time command-console code (10 minutes)
@@ -21,6 +22,8 @@ Environment: VIGIL_URL (default http://localhost:$PORT or :8787), ADMIN_TOKEN (d
 const commands = {
   "tenants:list": async (cfg) => (await adminRequest(cfg, "GET", "/admin/tenants")).tenants,
   "tenants:create": async (cfg, [name]) => name && adminRequest(cfg, "POST", "/admin/tenants", { name }),
+  "tenants:mode": async (cfg, [tenantId, mode]) =>
+    tenantId && mode && adminRequest(cfg, "PATCH", `/admin/tenants/${tenantId}`, { mode }),
   "users:create": async (cfg, [tenantId, username, role, given]) => {
     if (!tenantId || !username || !role) return undefined;
     const password = given ?? randomBytes(18).toString("base64url");

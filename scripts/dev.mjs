@@ -34,6 +34,8 @@ async function seedDemo(cfg) {
   const existing = tenants.find((t) => t.name === DEMO.tenant);
   if (existing && existsSync(CREDENTIALS)) return JSON.parse(readFileSync(CREDENTIALS, "utf8"));
   const tenant = existing ?? (await adminRequest(cfg, "POST", "/admin/tenants", { name: DEMO.tenant }));
+  // The demo tenant's stream is alive from the first start: its hub generates threat events.
+  await adminRequest(cfg, "PATCH", `/admin/tenants/${tenant.id}`, { mode: "simulation" });
   const password = randomBytes(18).toString("base64url");
   const username = existing ? `${DEMO.username.split("@")[0]}-${Date.now()}@demo.vigil.local` : DEMO.username;
   await adminRequest(cfg, "POST", `/admin/tenants/${tenant.id}/users`, { username, password, role: DEMO.role });
@@ -50,7 +52,7 @@ console.log(`
   Vigil is listening on ${cfg.url}
     API docs      ${cfg.url}/docs  (OpenAPI: ${cfg.url}/openapi.json)
     Admin API     Authorization: Bearer <ADMIN_TOKEN from .dev.vars>   e.g. npm run admin -- tenants:list
-    Demo tenant   ${demo.tenant_id}
+    Demo tenant   ${demo.tenant_id} (simulation mode: a threat event every few seconds)
     Demo admin    ${demo.username} / ${demo.password}
                   (saved in ${CREDENTIALS})
 `);

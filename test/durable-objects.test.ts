@@ -8,7 +8,7 @@ describe("TenantHub", () => {
     const hub = env.TENANT_HUB.getByName("probe-test");
     const first = await hub.probe();
     const second = await hub.probe();
-    expect(first.schemaVersion).toBe(1);
+    expect(first.schemaVersion).toBe(3);
     expect(second.probes).toBe(first.probes + 1);
     const stored = await runInDurableObject(hub, (_, state) =>
       state.storage.sql.exec<{ count: number }>("SELECT count FROM probes WHERE id = 1").one(),
@@ -23,19 +23,19 @@ describe("versioned DDL", () => {
     await runInDurableObject(hub, (_, state) => {
       const sql = state.storage.sql;
       const steps = [
-        { version: 3, sql: "ALTER TABLE t ADD COLUMN b TEXT" },
-        { version: 2, sql: "CREATE TABLE t (a INTEGER)" },
+        { version: 102, sql: "ALTER TABLE t ADD COLUMN b TEXT" },
+        { version: 101, sql: "CREATE TABLE t (a INTEGER)" },
       ];
-      expect(applySchema(sql, steps)).toBe(3);
+      expect(applySchema(sql, steps)).toBe(102);
       // A second run must not re-run the ALTER (which would fail on a duplicate column).
-      expect(applySchema(sql, steps)).toBe(3);
+      expect(applySchema(sql, steps)).toBe(102);
       const columns = sql
         .exec<{ name: string }>("SELECT name FROM pragma_table_info('t')")
         .toArray()
         .map((r) => r.name);
       expect(columns).toEqual(["a", "b"]);
       const versions = sql.exec<{ version: number }>("SELECT version FROM _schema ORDER BY version").toArray();
-      expect(versions.map((v) => v.version)).toEqual([1, 2, 3]);
+      expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 101, 102]);
     });
   });
 });

@@ -1,13 +1,21 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { USER_ROLES } from "../../schema";
+import { TENANT_MODES, USER_ROLES } from "../../schema";
 import { database } from "../platform/db";
 import { listDeadLetters } from "../platform/dead-letters";
 import { problemResponses } from "../platform/openapi";
 import { createRouter } from "../platform/router";
 import { adminActor, requireAdmin } from "./auth";
-import { createTenant, createUser, listTenants } from "./tenants";
+import { createTenant, createUser, listTenants, updateTenant } from "./tenants";
 
-const TenantSchema = z.object({ id: z.string(), name: z.string(), created_at: z.string() }).openapi("Tenant");
+const TenantSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    mode: z.enum(TENANT_MODES),
+    event_retention_days: z.number().int(),
+    created_at: z.string(),
+  })
+  .openapi("Tenant");
 const TenantIdParam = z.object({
   tenantId: z
     .string()
@@ -42,6 +50,26 @@ const listTenantsRoute = createRoute({
     200: { description: "Tenants, oldest first", ...json(z.object({ tenants: z.array(TenantSchema) })) },
     ...problemResponses(401),
   },
+});
+
+const updateTenantRoute = createRoute({
+  ...common,
+  method: "patch",
+  path: "/tenants/{tenantId}",
+  operationId: "adminUpdateTenant",
+  summary: "Change a tenant's mode (live or simulation) or event retention",
+  request: {
+    params: TenantIdParam,
+    body: {
+      required: true,
+      ...json(
+        z
+          .object({ mode: z.enum(TENANT_MODES).optional(), event_retention_days: z.number().int().min(1).max(3650).optional() })
+          .refine((v) => v.mode !== undefined || v.event_retention_days !== undefined, "name at least one setting to change"),
+      ),
+    },
+  },
+  responses: { 200: { description: "Updated", ...json(TenantSchema) }, ...problemResponses(400, 401, 404, 413, 415) },
 });
 
 const NewUserSchema = z.object({
@@ -107,6 +135,13 @@ export function adminRoutes() {
       return c.json(tenant, 201);
     })
     .openapi(listTenantsRoute, async (c) => c.json({ tenants: await listTenants(database(c.env.DB)) }, 200))
+    .openapi(updateTenantRoute, async (c) => {
+      const { tenantId } = c.req.valid("param");
+      const changes = c.req.valid("json");
+      const tenant = await updateTenant(database(c.env.DB), tenantId, changes, adminActor(c.get("requestId")));
+      if (changes.mode) await c.env.TENANT_HUB.getByName(tenantId).setSimulation(tenantId, changes.mode === "simulation");
+      return c.json(tenant, 200);
+    })
     .openapi(createUserRoute, async (c) => {
       const { tenantId } = c.req.valid("param");
       const user = await createUser(database(c.env.DB), tenantId, c.req.valid("json"), adminActor(c.get("requestId")));

@@ -1,5 +1,5 @@
 import { asc, eq } from "drizzle-orm";
-import { tenants, users, type UserRole } from "../../schema";
+import { tenants, users, type TenantMode, type UserRole } from "../../schema";
 import { auditInsert, type Actor } from "../platform/audit";
 import { isUniqueViolation, type Database } from "../platform/db";
 import { conflict, notFound } from "../platform/errors";
@@ -9,14 +9,44 @@ import { hashPassword } from "../platform/passwords";
 export interface TenantView {
   id: string;
   name: string;
+  mode: TenantMode;
+  event_retention_days: number;
   created_at: string;
 }
 
 const view = (row: typeof tenants.$inferSelect): TenantView => ({
   id: row.id,
   name: row.name,
+  mode: row.mode,
+  event_retention_days: row.eventRetentionDays,
   created_at: new Date(row.createdAt).toISOString(),
 });
+
+export interface TenantChanges {
+  mode?: TenantMode;
+  event_retention_days?: number;
+}
+
+/** Changes a tenant's settings and audits the change in the same batch. */
+export async function updateTenant(db: Database, tenantId: string, changes: TenantChanges, actor: Actor): Promise<TenantView> {
+  await requireTenant(db, tenantId);
+  const [updated] = await db.batch([
+    db
+      .update(tenants)
+      .set({ mode: changes.mode, eventRetentionDays: changes.event_retention_days })
+      .where(eq(tenants.id, tenantId))
+      .returning(),
+    auditInsert(db, {
+      tenantId,
+      actor: actor.name,
+      action: "tenant.update",
+      target: tenantId,
+      requestId: actor.requestId,
+      details: { ...changes },
+    }),
+  ]);
+  return view(updated[0]!);
+}
 
 export async function createTenant(db: Database, name: string, actor: Actor): Promise<TenantView> {
   const id = newId("ten");

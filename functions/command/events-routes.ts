@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { SEVERITIES, SYSTEM_TYPES } from "../../schema";
+import { SEVERITIES, SYSTEM_TYPES, TENANT_MODES } from "../../schema";
 import { authenticate, principalOf } from "../platform/auth/authenticate";
 import { INCIDENTS_AUDIENCE } from "../platform/auth/user-tokens";
 import { database } from "../platform/db";
@@ -26,6 +26,29 @@ const Filters = {
   systemType: z.string().regex(list(SYSTEM_TYPES), "comma-separated system types").optional(),
 };
 const split = <T extends string>(v: string | undefined) => (v ? (v.split(",") as T[]) : undefined);
+
+const statusRoute = createRoute({
+  method: "get",
+  path: "/api/events",
+  operationId: "commandEventStatus",
+  summary: "Event stream status: operational, in the tenant's mode (live or simulation)",
+  tags,
+  security,
+  middleware: guard(),
+  responses: {
+    200: {
+      description: "Status",
+      ...json(
+        z.object({
+          status: z.literal("operational"),
+          mode: z.enum(TENANT_MODES),
+          message: z.literal("QECNet Sentinel operational"),
+        }),
+      ),
+    },
+    ...errorResponses("command", 401, 429, 503),
+  },
+});
 
 const historyRoute = createRoute({
   method: "get",
@@ -75,6 +98,13 @@ const streamRoute = createRoute({
 
 export function commandEventRoutes() {
   return createRouter()
+    .openapi(statusRoute, async (c) => {
+      const tenant = await database(c.env.DB).query.tenants.findFirst({
+        where: (t, { eq }) => eq(t.id, principalOf(c).tenantId),
+      });
+      if (!tenant) throw new ApiError("unauthorized", "The session's tenant no longer exists");
+      return c.json({ status: "operational" as const, mode: tenant.mode, message: "QECNet Sentinel operational" as const }, 200);
+    })
     .openapi(historyRoute, async (c) => {
       const q = c.req.valid("query");
       const page = await eventHistory(database(c.env.DB), principalOf(c).tenantId, {

@@ -86,6 +86,28 @@ try {
     body: JSON.stringify({ username: banner?.[1], password: banner?.[2] }),
   });
   check("the printed demo credentials sign in", login.status === 200);
+  // The demo tenant starts in simulation mode: its stream must be alive on first run.
+  const demoTenant = tenants.find((t) => t.name === "demo");
+  const demoCode = admin("auth-codes:create", demoTenant.id, "viewer");
+  const session = await fetch(`http://localhost:${port}/api/auth`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ code: demoCode.code }),
+  });
+  const cookie = session.headers.get("set-cookie")?.split(";")[0] ?? "";
+  const status = await (await fetch(`http://localhost:${port}/api/events`, { headers: { Cookie: cookie } })).json();
+  check("the demo tenant's event stream is in simulation mode", status.mode === "simulation" && status.status === "operational");
+  let events = [];
+  for (let i = 0; i < 60 && !events.length; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    events =
+      (await (await fetch(`http://localhost:${port}/api/events/history?limit=5`, { headers: { Cookie: cookie } })).json())
+        .events ?? [];
+  }
+  check(
+    "the demo tenant's stream produces threat events on first run",
+    events.length > 0 && /^[A-Z]{2}$/.test(events[0].countryCode),
+  );
   const ready = await fetch(`http://localhost:${port}/readyz`);
   check("the local Worker is ready (D1 and Durable Object)", ready.status === 200);
   const landing = await fetch(`http://localhost:${port}/`);

@@ -20,7 +20,10 @@ export interface EmitResult {
  * after a failed enqueue re-sends the same id, which stores nothing twice but enqueues again.
  * Delivery on the queue is therefore at least once; every consumer is idempotent by event id.
  */
-export async function emitEvent(env: Env, input: NewEvent, log: Logger): Promise<EmitResult> {
+/** Live fan-out; the tenant hub passes its own `publish` so it never calls itself through a stub. */
+export type Publish = (event: SecurityEvent) => Promise<unknown> | unknown;
+
+export async function emitEvent(env: Env, input: NewEvent, log: Logger, publish?: Publish): Promise<EmitResult> {
   const parsed = NewEventSchema.parse(input);
   const db = database(env.DB);
   const row = {
@@ -37,7 +40,7 @@ export async function emitEvent(env: Env, input: NewEvent, log: Logger): Promise
   }
   await env.EVENTS.send(jobMessage(EVENT_CREATED_JOB, inserted.tenantId, { eventId: inserted.id }));
   try {
-    await env.TENANT_HUB.getByName(inserted.tenantId).publish(inserted);
+    await (publish ? publish(inserted) : env.TENANT_HUB.getByName(inserted.tenantId).publish(inserted));
   } catch (err) {
     log.warn("live fan-out failed; subscribers will catch up from history", { event_id: inserted.id, error: String(err) });
   }

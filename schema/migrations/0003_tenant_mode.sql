@@ -1,0 +1,1 @@
+ALTER TABLE `tenants` ADD `mode` text DEFAULT 'live' NOT NULL;
