@@ -1,4 +1,6 @@
 import { buildApp } from "./app";
+// Registers the pipeline's queue job (event.created) before any batch arrives.
+import "./platform/events/subscribers";
 import { database } from "./platform/db";
 import { consumeBatch } from "./platform/jobs";
 import { createLogger, parseLogLevel } from "./platform/log";

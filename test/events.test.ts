@@ -165,3 +165,18 @@ describe("event retention", () => {
     expect(old.created).toBe(true);
   });
 });
+
+describe("the EVENTS queue", () => {
+  it("hands every stored event to the registered subscribers, and dead-letters none", async () => {
+    const { subscribeToEvents } = await import("../functions/platform/events/subscribers");
+    const seen: string[] = [];
+    subscribeToEvents("test-recorder", async (event) => void seen.push(event.id));
+    const { event } = await emitEvent(env, base(tenantId, { severity: "critical" }), log);
+    for (let i = 0; i < 200 && !seen.includes(event.id); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toContain(event.id);
+    const dead = await env.DB.prepare("SELECT count(*) AS n FROM dead_letters WHERE kind = 'event.created'").first<{
+      n: number;
+    }>();
+    expect(dead?.n).toBe(0);
+  });
+});
