@@ -7,11 +7,12 @@ import { database } from "../platform/db";
 import { json, problemResponses } from "../platform/openapi";
 import { createRouter } from "../platform/router";
 import { adminActor, requireAdmin } from "./auth";
+import { adminCommon, tenantIdSchema, TenantIdParam } from "./schemas";
 import { requireTenant } from "./tenants";
 
-const common = { tags: ["Admin"], security: [{ AdminBearer: [] }] };
-const tenantId = z.string().regex(/^ten_[0-9a-f]{32}$/, "must be a tenant id (ten_…)");
-const TenantParam = z.object({ tenantId });
+const common = adminCommon;
+const tenantId = tenantIdSchema;
+const TenantParam = TenantIdParam;
 const body = <T extends z.ZodType>(schema: T) => ({ required: true, ...json(schema) });
 
 const authCodeRoute = createRoute({

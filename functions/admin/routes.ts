@@ -2,9 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { TENANT_MODES, USER_ROLES } from "../../schema";
 import { database } from "../platform/db";
 import { listDeadLetters } from "../platform/dead-letters";
-import { problemResponses } from "../platform/openapi";
+import { json, problemResponses } from "../platform/openapi";
 import { createRouter } from "../platform/router";
 import { adminActor, requireAdmin } from "./auth";
+import { adminCommon, TenantIdParam } from "./schemas";
 import { createTenant, createUser, listTenants, updateTenant } from "./tenants";
 
 const TenantSchema = z
@@ -16,14 +17,7 @@ const TenantSchema = z
     created_at: z.string(),
   })
   .openapi("Tenant");
-const TenantIdParam = z.object({
-  tenantId: z
-    .string()
-    .regex(/^ten_[0-9a-f]{32}$/, "must be a tenant id (ten_…)")
-    .openapi({ param: { name: "tenantId", in: "path" } }),
-});
-const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
-const common = { tags: ["Admin"], security: [{ AdminBearer: [] }] };
+const common = adminCommon;
 
 const createTenantRoute = createRoute({
   ...common,
