@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { emitEvent } from "../functions/platform/events/emit";
 import type { NewEvent } from "../functions/platform/events/model";
 import { createLogger } from "../functions/platform/log";
-import { BASE, call, createApiKey, createTenant } from "./helpers";
+import { BASE, call, createApiKey, createTenant, eventually } from "./helpers";
 
 const log = createLogger("error");
 let tenantId: string;
@@ -53,13 +53,7 @@ function subscribe(query = "", lastEventId?: string) {
   return { source, received, opened };
 }
 
-const until = async (check: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const until = (check: () => boolean) => eventually(check);
 
 describe("GET /api/events/stream (server-sent events)", () => {
   it("delivers live events to a standard EventSource client, with the event id as the SSE id", async () => {

@@ -5,7 +5,7 @@ import worker from "../functions/index";
 import { emitEvent } from "../functions/platform/events/emit";
 import type { NewEvent } from "../functions/platform/events/model";
 import { createLogger } from "../functions/platform/log";
-import { call, createApiKey, createTenant } from "./helpers";
+import { call, createApiKey, createTenant, eventually } from "./helpers";
 
 const log = createLogger("error");
 const base = (tenantId: string, over: Partial<NewEvent> = {}): NewEvent => ({
@@ -116,6 +116,7 @@ describe("GET /api/events/stream (WebSocket)", () => {
     ws.addEventListener("message", (m) => received.push(JSON.parse(String(m.data))));
     return { ws, received };
   }
+  /** After the expected messages arrived, a short pause would reveal any extra (unfiltered) ones. */
   const settle = () => new Promise((r) => setTimeout(r, 100));
 
   it("delivers emitted events live, honouring the subscriber's filters", async () => {
@@ -123,6 +124,7 @@ describe("GET /api/events/stream (WebSocket)", () => {
     const criticalOnly = await connect("?severity=critical");
     const low = await emitEvent(env, base(tenantId, { severity: "low" }), log);
     const critical = await emitEvent(env, base(tenantId, { severity: "critical" }), log);
+    await eventually(() => all.received.length >= 2 && criticalOnly.received.length >= 1);
     await settle();
     expect(all.received.map((m) => m.event.id)).toEqual([low.event.id, critical.event.id]);
     expect(criticalOnly.received.map((m) => m.event.id)).toEqual([critical.event.id]);
@@ -140,8 +142,7 @@ describe("GET /api/events/stream (WebSocket)", () => {
       runInDurableObject(slots, (_, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM leases").one().n);
     const open = await count();
     ws.close(1000);
-    await settle();
-    expect(await count()).toBe(open - 1);
+    await eventually(async () => (await count()) === open - 1);
   });
 
   it("refuses plain requests and anonymous upgrades", async () => {
@@ -172,8 +173,7 @@ describe("the EVENTS queue", () => {
     const seen: string[] = [];
     subscribeToEvents("test-recorder", async (event) => void seen.push(event.id));
     const { event } = await emitEvent(env, base(tenantId, { severity: "critical" }), log);
-    for (let i = 0; i < 200 && !seen.includes(event.id); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(seen).toContain(event.id);
+    await eventually(() => seen.includes(event.id));
     const dead = await env.DB.prepare("SELECT count(*) AS n FROM dead_letters WHERE kind = 'event.created'").first<{
       n: number;
     }>();

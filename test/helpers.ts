@@ -70,3 +70,12 @@ export async function ourSigningKey(secret: string): Promise<CryptoKey> {
 export async function awayFromWindowBoundary(windowMs = 60_000, marginMs = 10_000) {
   while (windowMs - (Date.now() % windowMs) < marginMs) await new Promise((r) => setTimeout(r, 250));
 }
+
+/** Waits until `check` holds (polling), for effects that land asynchronously: queues, sockets, alarms. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
