@@ -3,6 +3,7 @@ import { adminRoutes } from "./admin/routes";
 import { avAuthRoutes } from "./av/auth-routes";
 import { commandAuthRoutes } from "./command/auth-routes";
 import { commandEventRoutes } from "./command/events-routes";
+import { commandMeshRoutes } from "./command/mesh-routes";
 import { incidentsAuthRoutes } from "./incidents/auth-routes";
 import { jwksRoutes } from "./platform/auth/jwks-route";
 import { quantumOAuthRoutes } from "./quantum/oauth-routes";
@@ -24,6 +25,7 @@ export function buildApp(): Router {
   app.route("/admin", adminCredentialRoutes());
   app.route("/", commandAuthRoutes());
   app.route("/", commandEventRoutes());
+  app.route("/", commandMeshRoutes());
   app.route("/", avAuthRoutes());
   app.route("/", quantumOAuthRoutes());
   app.route("/", incidentsAuthRoutes());

@@ -3,3 +3,4 @@ export * from "./audit-log";
 export * from "./dead-letters";
 export * from "./identity";
 export * from "./events";
+export * from "./mesh";

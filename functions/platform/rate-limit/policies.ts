@@ -39,6 +39,8 @@ export const COMMAND_POLICIES = {
   isolateNode: sliding("command-isolate-node", 20, MIN),
   reroute: sliding("command-reroute", 20, MIN),
   correlate: fixed("command-correlate", 30, MIN),
+  /** Not in the seed's table: the mesh's own list and edit routes. */
+  mesh: fixed("command-mesh", 120, MIN, "open-for-reads"),
 } as const;
 
 /** Incident response seed: per authentication method, per hour. */

@@ -1,0 +1,144 @@
+import { and, eq, isNull, or } from "drizzle-orm";
+import { meshLinks, meshNodes, meshRoutes, type SystemType } from "../../schema";
+import type { Principal } from "../platform/auth/principal";
+import { isUniqueViolation, type Database } from "../platform/db";
+import { ApiError, conflict, notFound } from "../platform/errors";
+import { emitEvent } from "../platform/events/emit";
+import type { Logger } from "../platform/log";
+import { shortestPath } from "./routing";
+
+export type MeshNode = typeof meshNodes.$inferSelect;
+
+export const nodeView = (n: MeshNode) => ({
+  id: n.id,
+  label: n.label,
+  systemType: n.systemType,
+  region: n.region,
+  state: n.state,
+  protected: n.protected,
+  isolatedAt: n.isolatedAt === null ? null : new Date(n.isolatedAt).toISOString(),
+});
+
+export const listNodes = (db: Database, tenantId: string) =>
+  db.select().from(meshNodes).where(eq(meshNodes.tenantId, tenantId)).orderBy(meshNodes.id);
+
+export async function getNode(db: Database, tenantId: string, id: string): Promise<MeshNode> {
+  const node = await db
+    .select()
+    .from(meshNodes)
+    .where(and(eq(meshNodes.tenantId, tenantId), eq(meshNodes.id, id)))
+    .get();
+  if (!node) throw notFound(`Node '${id}'`, { nodeId: id });
+  return node;
+}
+
+export interface NewNode {
+  id: string;
+  label: string;
+  systemType: SystemType;
+  region: string;
+  protected?: boolean;
+}
+
+export async function createNode(db: Database, tenantId: string, input: NewNode): Promise<MeshNode> {
+  try {
+    const [row] = await db
+      .insert(meshNodes)
+      .values({ tenantId, ...input })
+      .returning();
+    return row!;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(`Node '${input.id}' already exists`, { nodeId: input.id });
+    throw err;
+  }
+}
+
+export const listLinks = (db: Database, tenantId: string) => db.select().from(meshLinks).where(eq(meshLinks.tenantId, tenantId));
+
+/** Links are undirected: stored once, endpoints in sorted order. */
+export async function createLink(db: Database, tenantId: string, a: string, b: string, weight: number) {
+  if (a === b) throw new ApiError("invalid_request", "A link joins two different nodes", { field: "targetId" });
+  await Promise.all([getNode(db, tenantId, a), getNode(db, tenantId, b)]);
+  const [sourceId, targetId] = a < b ? [a, b] : [b, a];
+  try {
+    const [row] = await db.insert(meshLinks).values({ tenantId, sourceId, targetId, weight }).returning();
+    return row!;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(`Nodes '${a}' and '${b}' are already linked`);
+    throw err;
+  }
+}
+
+const touching = (id: string) => or(eq(meshLinks.sourceId, id), eq(meshLinks.targetId, id));
+
+/** Severs every active link of the node and marks it ISOLATED, in one batch; returns what it severed. */
+export async function isolateNode(env: Env, db: Database, p: Principal, nodeId: string, log: Logger) {
+  const node = await getNode(db, p.tenantId, nodeId);
+  if (node.state === "ISOLATED") throw conflict(`Node '${nodeId}' is already isolated`, { nodeId });
+  if (node.protected)
+    throw new ApiError("forbidden", `Node '${nodeId}' is protected: isolating it needs a second approver`, {
+      nodeId,
+      approval: "required",
+    });
+  const now = Date.now();
+  const [, severed] = await db.batch([
+    db
+      .update(meshNodes)
+      .set({ state: "ISOLATED", isolatedAt: now })
+      .where(and(eq(meshNodes.tenantId, p.tenantId), eq(meshNodes.id, nodeId))),
+    db
+      .update(meshLinks)
+      .set({ severedAt: now })
+      .where(and(eq(meshLinks.tenantId, p.tenantId), touching(nodeId), isNull(meshLinks.severedAt)))
+      .returning({ sourceId: meshLinks.sourceId }),
+  ]);
+  await emitEvent(
+    env,
+    {
+      tenantId: p.tenantId,
+      source: "command",
+      type: "command.executed",
+      severity: "high",
+      system: node.label,
+      systemType: node.systemType,
+      description: `Node ${nodeId} isolated; ${severed.length} connections severed`,
+      details: { command: "isolate-node", nodeId, severedConnections: severed.length, actor: `${p.kind}:${p.id}` },
+    },
+    log,
+  );
+  return { success: true as const, nodeId, isolatedAt: new Date(now).toISOString(), severedConnections: severed.length };
+}
+
+/** The true shortest path over active links, never through ISOLATED or CRITICAL nodes; stored as the active route. */
+export async function reroute(env: Env, db: Database, p: Principal, sourceId: string, targetId: string, log: Logger) {
+  const [source, target] = await Promise.all([getNode(db, p.tenantId, sourceId), getNode(db, p.tenantId, targetId)]);
+  for (const n of [source, target])
+    if (n.state === "ISOLATED") throw conflict(`Node '${n.id}' is isolated and cannot carry traffic`, { nodeId: n.id });
+  const [nodes, links] = await Promise.all([listNodes(db, p.tenantId), listLinks(db, p.tenantId)]);
+  const blocked = new Set(nodes.filter((n) => n.state === "ISOLATED" || n.state === "CRITICAL").map((n) => n.id));
+  const active = links.filter((l) => l.severedAt === null).map((l) => ({ a: l.sourceId, b: l.targetId, weight: l.weight }));
+  const route = shortestPath(active, sourceId, targetId, blocked);
+  if (!route)
+    throw conflict(`No route from '${sourceId}' to '${targetId}' avoids isolated and critical nodes`, { sourceId, targetId });
+  const now = Date.now();
+  await db
+    .insert(meshRoutes)
+    .values({ tenantId: p.tenantId, sourceId, targetId, path: route.path, cost: route.cost, createdAt: now })
+    .onConflictDoUpdate({
+      target: [meshRoutes.tenantId, meshRoutes.sourceId, meshRoutes.targetId],
+      set: { path: route.path, cost: route.cost, createdAt: now },
+    });
+  await emitEvent(
+    env,
+    {
+      tenantId: p.tenantId,
+      source: "command",
+      type: "command.executed",
+      severity: "medium",
+      description: `Traffic from ${sourceId} to ${targetId} rerouted via ${route.path.join(" → ")}`,
+      details: { command: "reroute", sourceId, targetId, newRoute: route.path, cost: route.cost, actor: `${p.kind}:${p.id}` },
+    },
+    log,
+  );
+  return { success: true as const, sourceId, targetId, newRoute: route.path, reroutedAt: new Date(now).toISOString() };
+}

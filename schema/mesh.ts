@@ -1,0 +1,58 @@
+import { integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { createdAt } from "./columns";
+import { SYSTEM_TYPES } from "./events";
+import { tenants } from "./tenants";
+
+export const NODE_STATES = ["NOMINAL", "WARNING", "CRITICAL", "ISOLATED"] as const;
+export type NodeState = (typeof NODE_STATES)[number];
+
+const tenantRef = () =>
+  text("tenant_id")
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" });
+
+/** A tenant's mesh node; ids are the tenant's own labels (e.g. "grid-north-01"), unique per tenant. */
+export const meshNodes = sqliteTable(
+  "mesh_nodes",
+  {
+    tenantId: tenantRef(),
+    id: text("id").notNull(),
+    label: text("label").notNull(),
+    systemType: text("system_type", { enum: SYSTEM_TYPES }).notNull(),
+    region: text("region").notNull(),
+    state: text("state", { enum: NODE_STATES }).notNull().default("NOMINAL"),
+    /** Commands against a protected node need a second approver. */
+    protected: integer("protected", { mode: "boolean" }).notNull().default(false),
+    isolatedAt: integer("isolated_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+/** Undirected weighted links, stored once with source_id < target_id; severed links stay for the record. */
+export const meshLinks = sqliteTable(
+  "mesh_links",
+  {
+    tenantId: tenantRef(),
+    sourceId: text("source_id").notNull(),
+    targetId: text("target_id").notNull(),
+    weight: real("weight").notNull(),
+    severedAt: integer("severed_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.sourceId, t.targetId] })],
+);
+
+/** The route most recently set between two nodes by a reroute command. */
+export const meshRoutes = sqliteTable(
+  "mesh_routes",
+  {
+    tenantId: tenantRef(),
+    sourceId: text("source_id").notNull(),
+    targetId: text("target_id").notNull(),
+    path: text("path", { mode: "json" }).$type<string[]>().notNull(),
+    cost: real("cost").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.sourceId, t.targetId] })],
+);

@@ -1,0 +1,127 @@
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { shortestPath } from "../functions/command/routing";
+import { call, createApiKey, createTenant, postJson } from "./helpers";
+
+describe("shortest paths (hand-checked graph)", () => {
+  //   A --1-- B --1-- C --1-- D,  A --5-- C,  B --4-- D
+  const edges = [
+    { a: "A", b: "B", weight: 1 },
+    { a: "B", b: "C", weight: 1 },
+    { a: "C", b: "D", weight: 1 },
+    { a: "A", b: "C", weight: 5 },
+    { a: "B", b: "D", weight: 4 },
+  ];
+  it("finds the cheapest path, not the fewest hops", () => {
+    expect(shortestPath(edges, "A", "D", new Set())).toEqual({ path: ["A", "B", "C", "D"], cost: 3 });
+  });
+  it("routes around blocked nodes", () => {
+    expect(shortestPath(edges, "A", "D", new Set(["C"]))).toEqual({ path: ["A", "B", "D"], cost: 5 });
+  });
+  it("reports no route when the graph is cut", () => {
+    expect(shortestPath(edges, "A", "D", new Set(["B", "C"]))).toBeNull();
+  });
+});
+
+let tenantId: string;
+let writer: Record<string, string>;
+let reader: Record<string, string>;
+beforeAll(async () => {
+  tenantId = await createTenant("mesh-co");
+  writer = { "X-API-Key": (await createApiKey(tenantId, { name: "ops", scopes: ["write"] })).key };
+  reader = { "X-API-Key": (await createApiKey(tenantId, { name: "viewer", scopes: ["read"] })).key };
+  for (const id of ["A", "B", "C", "D"]) {
+    const res = await postJson(
+      "/api/mesh/nodes",
+      { id, label: `node ${id}`, systemType: "grid", region: "eu-north", protected: false },
+      writer,
+    );
+    expect(res.status).toBe(201);
+  }
+  for (const [a, b, weight] of [
+    ["A", "B", 1],
+    ["B", "C", 1],
+    ["C", "D", 1],
+    ["A", "C", 5],
+    ["B", "D", 4],
+  ] as const)
+    expect((await postJson("/api/mesh/links", { sourceId: a, targetId: b, weight }, writer)).status).toBe(201);
+});
+
+describe("POST /api/reroute and /api/isolate-node", () => {
+  it("reroutes along the true shortest path, isolates with the real severed count, then routes around it", async () => {
+    const first = await postJson("/api/reroute", { sourceId: "A", targetId: "D" }, writer);
+    expect(first.status).toBe(200);
+    const body = (await first.json()) as { success: boolean; newRoute: string[]; reroutedAt: string };
+    expect(body).toMatchObject({ success: true, sourceId: "A", targetId: "D", newRoute: ["A", "B", "C", "D"] });
+    expect(new Date(body.reroutedAt).toISOString()).toBe(body.reroutedAt);
+
+    const isolated = await postJson("/api/isolate-node", { nodeId: "C" }, writer);
+    expect(isolated.status).toBe(200);
+    expect(await isolated.json()).toMatchObject({ success: true, nodeId: "C", severedConnections: 3 });
+    const node = (await (await call("/api/mesh/nodes/C", { headers: reader })).json()) as { state: string };
+    expect(node.state).toBe("ISOLATED");
+
+    const around = (await (await postJson("/api/reroute", { sourceId: "A", targetId: "D" }, writer)).json()) as {
+      newRoute: string[];
+    };
+    expect(around.newRoute).toEqual(["A", "B", "D"]);
+    const stored = await env.DB.prepare(
+      "SELECT path FROM mesh_routes WHERE tenant_id = ? AND source_id = 'A' AND target_id = 'D'",
+    )
+      .bind(tenantId)
+      .first<{ path: string }>();
+    expect(JSON.parse(stored!.path)).toEqual(["A", "B", "D"]);
+
+    const again = await postJson("/api/isolate-node", { nodeId: "C" }, writer);
+    expect(again.status).toBe(409);
+    expect(Object.keys((await again.json()) as object)).toEqual(["error"]);
+
+    const commands = await env.DB.prepare("SELECT details FROM security_events WHERE tenant_id = ? AND type = 'command.executed'")
+      .bind(tenantId)
+      .all<{ details: string }>();
+    expect(commands.results.map((r) => JSON.parse(r.details).command)).toEqual(["reroute", "isolate-node", "reroute"]);
+  });
+
+  it("fails cleanly: no route (409), unknown node (404), isolated endpoint (409)", async () => {
+    expect((await postJson("/api/isolate-node", { nodeId: "B" }, writer)).status).toBe(200);
+    const cut = await postJson("/api/reroute", { sourceId: "A", targetId: "D" }, writer);
+    expect(cut.status).toBe(409);
+    expect(((await cut.json()) as { error: string }).error).toMatch(/No route from 'A' to 'D'/);
+    expect((await postJson("/api/reroute", { sourceId: "A", targetId: "Z" }, writer)).status).toBe(404);
+    expect((await postJson("/api/reroute", { sourceId: "C", targetId: "A" }, writer)).status).toBe(409);
+    expect((await postJson("/api/isolate-node", { nodeId: "nope" }, writer)).status).toBe(404);
+  });
+
+  it("enforces policy: read keys 403, protected nodes need a second approver, other tenants' nodes 404", async () => {
+    expect((await postJson("/api/isolate-node", { nodeId: "A" }, reader)).status).toBe(403);
+    expect(
+      (
+        await postJson(
+          "/api/mesh/nodes",
+          { id: "P", label: "crown jewel", systemType: "defense", region: "eu", protected: true },
+          writer,
+        )
+      ).status,
+    ).toBe(201);
+    const protectedNode = await postJson("/api/isolate-node", { nodeId: "P" }, writer);
+    expect(protectedNode.status).toBe(403);
+    expect(((await protectedNode.json()) as { error: string }).error).toMatch(/second approver/);
+
+    const other = await createTenant("mesh-other");
+    const theirs = { "X-API-Key": (await createApiKey(other, { name: "ops", scopes: ["write"] })).key };
+    expect((await call("/api/mesh/nodes/A", { headers: theirs })).status).toBe(404);
+    expect((await postJson("/api/isolate-node", { nodeId: "A" }, theirs)).status).toBe(404);
+  });
+
+  it("validates links and bodies", async () => {
+    expect((await postJson("/api/mesh/links", { sourceId: "A", targetId: "A", weight: 1 }, writer)).status).toBe(400);
+    expect((await postJson("/api/mesh/links", { sourceId: "A", targetId: "Q", weight: 1 }, writer)).status).toBe(404);
+    expect((await postJson("/api/mesh/links", { sourceId: "B", targetId: "A", weight: 2 }, writer)).status).toBe(409);
+    expect((await postJson("/api/mesh/links", { sourceId: "A", targetId: "D", weight: -1 }, writer)).status).toBe(400);
+    expect((await postJson("/api/isolate-node", {}, writer)).status).toBe(400);
+    expect((await postJson("/api/mesh/nodes", { id: "A", label: "dup", systemType: "grid", region: "eu" }, writer)).status).toBe(
+      409,
+    );
+  });
+});
