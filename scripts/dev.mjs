@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { adminConfig, adminRequest } from "./admin-client.mjs";
+import { seedDemoMesh } from "./demo-mesh.mjs";
 import { ensureDevVars } from "./dev-vars.mjs";
 import { wranglerSpawn, wranglerSync } from "./wrangler.mjs";
 
@@ -36,6 +37,12 @@ async function seedDemo(cfg) {
   const tenant = existing ?? (await adminRequest(cfg, "POST", "/admin/tenants", { name: DEMO.tenant }));
   // The demo tenant's stream is alive from the first start: its hub generates threat events.
   await adminRequest(cfg, "PATCH", `/admin/tenants/${tenant.id}`, { mode: "simulation" });
+  const seedKey = await adminRequest(cfg, "POST", `/admin/tenants/${tenant.id}/api-keys`, {
+    name: "demo-mesh-seed",
+    scopes: ["write"],
+  });
+  await seedDemoMesh(cfg.url, seedKey.key);
+  await adminRequest(cfg, "DELETE", `/admin/tenants/${tenant.id}/api-keys/${seedKey.id}`);
   const password = randomBytes(18).toString("base64url");
   const username = existing ? `${DEMO.username.split("@")[0]}-${Date.now()}@demo.vigil.local` : DEMO.username;
   await adminRequest(cfg, "POST", `/admin/tenants/${tenant.id}/users`, { username, password, role: DEMO.role });
@@ -52,7 +59,7 @@ console.log(`
   Vigil is listening on ${cfg.url}
     API docs      ${cfg.url}/docs  (OpenAPI: ${cfg.url}/openapi.json)
     Admin API     Authorization: Bearer <ADMIN_TOKEN from .dev.vars>   e.g. npm run admin -- tenants:list
-    Demo tenant   ${demo.tenant_id} (simulation mode: a threat event every few seconds)
+    Demo tenant   ${demo.tenant_id} (simulation mode: a threat event every few seconds; a 30-node mesh)
     Demo admin    ${demo.username} / ${demo.password}
                   (saved in ${CREDENTIALS})
 `);

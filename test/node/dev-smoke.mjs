@@ -97,6 +97,8 @@ try {
   const cookie = session.headers.get("set-cookie")?.split(";")[0] ?? "";
   const status = await (await fetch(`http://localhost:${port}/api/events`, { headers: { Cookie: cookie } })).json();
   check("the demo tenant's event stream is in simulation mode", status.mode === "simulation" && status.status === "operational");
+  const mesh = await (await fetch(`http://localhost:${port}/api/mesh/nodes`, { headers: { Cookie: cookie } })).json();
+  check("the demo tenant has a seeded mesh", mesh.nodes?.length === 30);
   let events = [];
   for (let i = 0; i < 60 && !events.length; i++) {
     await new Promise((r) => setTimeout(r, 500));
