@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { liveMessage, matchesSubscription as matches, type Subscription } from "../functions/platform/events/live";
 import type { SecurityEvent } from "../functions/platform/events/model";
+import { entryHash, GENESIS_HASH, type StoredEntry } from "../functions/platform/audit-chain";
 import { emitEvent } from "../functions/platform/events/emit";
 import { nextSimulationDelayMs, simulatedEvent } from "../functions/platform/events/simulation";
 import { createLogger, parseLogLevel } from "../functions/platform/log";
@@ -17,6 +18,10 @@ const SCHEMA: readonly SchemaStep[] = [
     sql: "CREATE TABLE simulation (id INTEGER PRIMARY KEY CHECK (id = 1), tenant_id TEXT NOT NULL, next_at INTEGER NOT NULL)",
   },
   { version: 3, sql: "CREATE TABLE leases_due (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)" },
+  {
+    version: 4,
+    sql: "CREATE TABLE command_audit (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+  },
 ];
 
 export interface ProbeResult {
@@ -83,6 +88,47 @@ export class TenantHub extends DurableObject<Env> {
 
   subscribers(): number {
     return this.ctx.getWebSockets().length;
+  }
+
+  /** Appends to the tenant's hash-chained command log; the row is written before the reply. */
+  async appendAudit(actor: string, action: string, detailsJson: string): Promise<{ seq: number; hash: string }> {
+    // Hashing awaits WebCrypto, which does not hold the input gate: block other calls until the row is written.
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const head = this.ctx.storage.sql
+        .exec<{ seq: number; hash: string }>("SELECT seq, hash FROM command_audit ORDER BY seq DESC LIMIT 1")
+        .toArray()[0];
+      const details = JSON.parse(detailsJson) as Record<string, unknown>;
+      const entry = { seq: (head?.seq ?? 0) + 1, at: Date.now(), actor, action, details, prevHash: head?.hash ?? GENESIS_HASH };
+      const hash = await entryHash(entry.prevHash, entry);
+      this.ctx.storage.sql.exec(
+        "INSERT INTO command_audit (seq, at, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        entry.seq,
+        entry.at,
+        actor,
+        action,
+        detailsJson,
+        entry.prevHash,
+        hash,
+      );
+      return { seq: entry.seq, hash };
+    });
+  }
+
+  auditEntries(): StoredEntry[] {
+    return this.ctx.storage.sql
+      .exec<{ seq: number; at: number; actor: string; action: string; details: string; prev_hash: string; hash: string }>(
+        "SELECT * FROM command_audit ORDER BY seq",
+      )
+      .toArray()
+      .map((r) => ({
+        seq: r.seq,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        detailsJson: r.details,
+        prevHash: r.prev_hash,
+        hash: r.hash,
+      }));
   }
 
   /** Turns the tenant's simulated threat stream on or off; it survives restarts (storage and alarm). */

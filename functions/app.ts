@@ -1,6 +1,7 @@
 import { adminCredentialRoutes } from "./admin/credentials";
 import { adminRoutes } from "./admin/routes";
 import { avAuthRoutes } from "./av/auth-routes";
+import { commandAuditRoutes } from "./command/audit-routes";
 import { commandAuthRoutes } from "./command/auth-routes";
 import { commandEventRoutes } from "./command/events-routes";
 import { commandMeshRoutes } from "./command/mesh-routes";
@@ -26,6 +27,7 @@ export function buildApp(): Router {
   app.route("/", commandAuthRoutes());
   app.route("/", commandEventRoutes());
   app.route("/", commandMeshRoutes());
+  app.route("/", commandAuditRoutes());
   app.route("/", avAuthRoutes());
   app.route("/", quantumOAuthRoutes());
   app.route("/", incidentsAuthRoutes());

@@ -125,3 +125,41 @@ describe("POST /api/reroute and /api/isolate-node", () => {
     );
   });
 });
+
+describe("the hash-chained command log", () => {
+  it("records every executed command, verifies, and names the first tampered entry", async () => {
+    const { runInDurableObject } = await import("cloudflare:test");
+    const t = await createTenant("audit-chain");
+    const ops = { "X-API-Key": (await createApiKey(t, { name: "ops", scopes: ["write"] })).key };
+    for (const id of ["X", "Y", "Z"])
+      await postJson("/api/mesh/nodes", { id, label: id, systemType: "comms", region: "eu" }, ops);
+    await postJson("/api/mesh/links", { sourceId: "X", targetId: "Y", weight: 1 }, ops);
+    await postJson("/api/mesh/links", { sourceId: "Y", targetId: "Z", weight: 1 }, ops);
+    expect((await postJson("/api/reroute", { sourceId: "X", targetId: "Z" }, ops)).status).toBe(200);
+    expect((await postJson("/api/isolate-node", { nodeId: "Y" }, ops)).status).toBe(200);
+    expect((await postJson("/api/isolate-node", { nodeId: "Y" }, ops)).status).toBe(409);
+
+    const log = (await (await call("/api/audit", { headers: ops })).json()) as {
+      entries: { seq: number; action: string; prevHash: string; hash: string }[];
+    };
+    expect(log.entries.map((e) => [e.seq, e.action])).toEqual([
+      [1, "reroute"],
+      [2, "isolate-node"],
+    ]);
+    expect(log.entries[1]?.prevHash).toBe(log.entries[0]?.hash);
+    const verify = async () =>
+      (await (await call("/api/audit/verify", { headers: ops })).json()) as {
+        valid: boolean;
+        length: number;
+        firstBrokenSeq: number | null;
+      };
+    expect(await verify()).toEqual({ valid: true, length: 2, firstBrokenSeq: null });
+
+    await runInDurableObject(env.TENANT_HUB.getByName(t), (_, state) => {
+      state.storage.sql.exec(
+        `UPDATE command_audit SET details = '{"sourceId":"X","targetId":"Z","newRoute":["X","Z"]}' WHERE seq = 1`,
+      );
+    });
+    expect(await verify()).toEqual({ valid: false, length: 2, firstBrokenSeq: 1 });
+  });
+});

@@ -69,6 +69,35 @@ export async function createLink(db: Database, tenantId: string, a: string, b: s
   }
 }
 
+interface Executed {
+  action: string;
+  severity: "critical" | "high" | "medium" | "low";
+  description: string;
+  details: Record<string, unknown>;
+  system?: string;
+  systemType?: SystemType;
+}
+
+/** Every executed command goes to the tenant's hash-chained audit log, then into the pipeline. */
+async function commandExecuted(env: Env, p: Principal, log: Logger, c: Executed) {
+  const actor = `${p.kind}:${p.id}`;
+  await env.TENANT_HUB.getByName(p.tenantId).appendAudit(actor, c.action, JSON.stringify(c.details));
+  await emitEvent(
+    env,
+    {
+      tenantId: p.tenantId,
+      source: "command",
+      type: "command.executed",
+      severity: c.severity,
+      system: c.system,
+      systemType: c.systemType,
+      description: c.description,
+      details: { command: c.action, ...c.details, actor },
+    },
+    log,
+  );
+}
+
 const touching = (id: string) => or(eq(meshLinks.sourceId, id), eq(meshLinks.targetId, id));
 
 /** Severs every active link of the node and marks it ISOLATED, in one batch; returns what it severed. */
@@ -92,20 +121,14 @@ export async function isolateNode(env: Env, db: Database, p: Principal, nodeId: 
       .where(and(eq(meshLinks.tenantId, p.tenantId), touching(nodeId), isNull(meshLinks.severedAt)))
       .returning({ sourceId: meshLinks.sourceId }),
   ]);
-  await emitEvent(
-    env,
-    {
-      tenantId: p.tenantId,
-      source: "command",
-      type: "command.executed",
-      severity: "high",
-      system: node.label,
-      systemType: node.systemType,
-      description: `Node ${nodeId} isolated; ${severed.length} connections severed`,
-      details: { command: "isolate-node", nodeId, severedConnections: severed.length, actor: `${p.kind}:${p.id}` },
-    },
-    log,
-  );
+  await commandExecuted(env, p, log, {
+    action: "isolate-node",
+    severity: "high",
+    system: node.label,
+    systemType: node.systemType,
+    description: `Node ${nodeId} isolated; ${severed.length} connections severed`,
+    details: { nodeId, severedConnections: severed.length },
+  });
   return { success: true as const, nodeId, isolatedAt: new Date(now).toISOString(), severedConnections: severed.length };
 }
 
@@ -128,17 +151,11 @@ export async function reroute(env: Env, db: Database, p: Principal, sourceId: st
       target: [meshRoutes.tenantId, meshRoutes.sourceId, meshRoutes.targetId],
       set: { path: route.path, cost: route.cost, createdAt: now },
     });
-  await emitEvent(
-    env,
-    {
-      tenantId: p.tenantId,
-      source: "command",
-      type: "command.executed",
-      severity: "medium",
-      description: `Traffic from ${sourceId} to ${targetId} rerouted via ${route.path.join(" → ")}`,
-      details: { command: "reroute", sourceId, targetId, newRoute: route.path, cost: route.cost, actor: `${p.kind}:${p.id}` },
-    },
-    log,
-  );
+  await commandExecuted(env, p, log, {
+    action: "reroute",
+    severity: "medium",
+    description: `Traffic from ${sourceId} to ${targetId} rerouted via ${route.path.join(" → ")}`,
+    details: { sourceId, targetId, newRoute: route.path, cost: route.cost },
+  });
   return { success: true as const, sourceId, targetId, newRoute: route.path, reroutedAt: new Date(now).toISOString() };
 }
