@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { createdAt } from "./columns";
-import { tenants } from "./tenants";
+import { tenantRef } from "./tenants";
 
 export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -18,9 +18,7 @@ export const securityEvents = sqliteTable(
   "security_events",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id")
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantRef(),
     occurredAt: integer("occurred_at").notNull(),
     source: text("source", { enum: EVENT_SOURCES }).notNull(),
     type: text("type").notNull(),

@@ -1,11 +1,6 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt } from "./columns";
-import { tenants, USER_ROLES, users } from "./tenants";
-
-const tenantRef = () =>
-  text("tenant_id")
-    .notNull()
-    .references(() => tenants.id, { onDelete: "cascade" });
+import { tenantRef, USER_ROLES, users } from "./tenants";
 
 /** One-time authorization codes for the command console; only the SHA-256 of a code is stored. */
 export const authCodes = sqliteTable(

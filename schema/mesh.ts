@@ -1,15 +1,10 @@
 import { integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { createdAt } from "./columns";
 import { SYSTEM_TYPES } from "./events";
-import { tenants } from "./tenants";
+import { tenantRef } from "./tenants";
 
 export const NODE_STATES = ["NOMINAL", "WARNING", "CRITICAL", "ISOLATED"] as const;
 export type NodeState = (typeof NODE_STATES)[number];
-
-const tenantRef = () =>
-  text("tenant_id")
-    .notNull()
-    .references(() => tenants.id, { onDelete: "cascade" });
 
 /** A tenant's mesh node; ids are the tenant's own labels (e.g. "grid-north-01"), unique per tenant. */
 export const meshNodes = sqliteTable(

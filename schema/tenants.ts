@@ -37,3 +37,9 @@ export const users = sqliteTable(
   // Usernames are global (stored lowercased) because the incident-response login names no tenant.
   (t) => [uniqueIndex("users_username_unique").on(t.username), index("users_tenant").on(t.tenantId)],
 );
+
+/** The tenant column every tenant-owned table carries; deleting a tenant deletes its rows. */
+export const tenantRef = () =>
+  text("tenant_id")
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" });
