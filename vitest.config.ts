@@ -28,6 +28,9 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
+      // Some tests wait out a rate-limit window boundary (up to 10 s) or an asynchronous queue.
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
       globalSetup: ["./test/node/global-setup.mjs"],
       setupFiles: ["./test/apply-migrations.ts"],
     },
