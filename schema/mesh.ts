@@ -51,3 +51,24 @@ export const meshRoutes = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.sourceId, t.targetId] })],
 );
+
+/**
+ * The mesh signing key history: a hybrid of Ed25519 and ML-DSA-65 (FIPS 204). Public keys are
+ * published; private keys are stored AES-GCM-encrypted under a key derived from AUTH_SECRET.
+ * The current key has no retired_at; a retired key still verifies until grace_until.
+ */
+export const meshKeys = sqliteTable(
+  "mesh_keys",
+  {
+    tenantId: tenantRef(),
+    id: text("id").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    ed25519Public: text("ed25519_public").notNull(),
+    mldsa65Public: text("mldsa65_public").notNull(),
+    privateCiphertext: text("private_ciphertext").notNull(),
+    createdAt: integer("created_at").notNull(),
+    retiredAt: integer("retired_at"),
+    graceUntil: integer("grace_until"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);

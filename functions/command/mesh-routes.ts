@@ -17,7 +17,7 @@ const body = <T extends z.ZodType>(schema: T) => ({ required: true, ...json(sche
 const nodeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, '.', '_' or '-', at most 64");
 
 /** Commands change the network: a responder or above (users), or a write-scoped key. */
-function requireCommander(p: Principal) {
+export function requireCommander(p: Principal) {
   if (p.role) requireRole(p, "responder");
   else requireScope(p, "write");
 }

@@ -79,7 +79,7 @@ interface Executed {
 }
 
 /** Every executed command goes to the tenant's hash-chained audit log, then into the pipeline. */
-async function commandExecuted(env: Env, p: Principal, log: Logger, c: Executed) {
+export async function commandExecuted(env: Env, p: Principal, log: Logger, c: Executed) {
   const actor = `${p.kind}:${p.id}`;
   await env.TENANT_HUB.getByName(p.tenantId).appendAudit(actor, c.action, JSON.stringify(c.details));
   await emitEvent(
