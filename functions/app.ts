@@ -4,7 +4,7 @@ import { avAuthRoutes } from "./av/auth-routes";
 import { commandAuditRoutes } from "./command/audit-routes";
 import { commandAuthRoutes } from "./command/auth-routes";
 import { commandEventRoutes } from "./command/events-routes";
-import { commandKeyRoutes } from "./command/keys-routes";
+import { commandOperationRoutes } from "./command/command-routes";
 import { commandMeshRoutes } from "./command/mesh-routes";
 import { incidentsAuthRoutes } from "./incidents/auth-routes";
 import { jwksRoutes } from "./platform/auth/jwks-route";
@@ -29,7 +29,7 @@ export function buildApp(): Router {
   app.route("/", commandEventRoutes());
   app.route("/", commandMeshRoutes());
   app.route("/", commandAuditRoutes());
-  app.route("/", commandKeyRoutes());
+  app.route("/", commandOperationRoutes());
   app.route("/", avAuthRoutes());
   app.route("/", quantumOAuthRoutes());
   app.route("/", incidentsAuthRoutes());

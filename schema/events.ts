@@ -36,3 +36,19 @@ export const securityEvents = sqliteTable(
     index("security_events_time").on(t.occurredAt),
   ],
 );
+
+/** Stored results of POST /api/correlate, with the factors that produced them. */
+export const correlations = sqliteTable(
+  "correlations",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    eventIds: text("event_ids", { mode: "json" }).$type<string[]>().notNull(),
+    threatVector: text("threat_vector").notNull(),
+    certainty: integer("certainty").notNull(),
+    recommendation: text("recommendation").notNull(),
+    factors: text("factors", { mode: "json" }).$type<unknown[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("correlations_tenant_time").on(t.tenantId, t.createdAt)],
+);

@@ -8,6 +8,8 @@ import { createRouter } from "../platform/router";
 import { commandAuth } from "./events-routes";
 import { requireCommander } from "./mesh-routes";
 import { listKeys, rotateKeys } from "./mesh-keys";
+import { correlateEvents } from "./correlate";
+import { requireScope } from "../platform/auth/principal";
 
 const tags = ["Command console: mesh"];
 const security: Record<string, string[]>[] = [{ QecnetSession: [] }, { BearerJWT: [] }, { IncidentsApiKey: [] }];
@@ -63,12 +65,51 @@ const listRoute = createRoute({
   },
 });
 
-export function commandKeyRoutes() {
+const correlateRoute = createRoute({
+  method: "post",
+  path: "/api/correlate",
+  operationId: "commandCorrelate",
+  tags: ["Command console"],
+  security,
+  summary:
+    "Explainable temporal correlation of 2–500 events: threat vector, certainty 0–100, a concrete command, and the factors behind them",
+  middleware: [commandAuth(), rateLimit(COMMAND_POLICIES.correlate)],
+  request: {
+    body: {
+      required: true,
+      ...json(z.object({ eventIds: z.array(z.string().min(1).max(100)).min(2, "correlating needs at least 2 events").max(500) })),
+    },
+  },
+  responses: {
+    200: {
+      description: "Correlation",
+      ...json(
+        z.object({
+          id: z.string(),
+          timestamp: z.number().int(),
+          eventIds: z.array(z.string()),
+          threatVector: z.string(),
+          certainty: z.number().int().min(0).max(100),
+          recommendation: z.string(),
+          factors: z.array(z.object({ name: z.string(), weight: z.number(), score: z.number(), evidence: z.string() })),
+        }),
+      ),
+    },
+    ...errorResponses("command", 400, 401, 404, 413, 415, 429, 503),
+  },
+});
+
+export function commandOperationRoutes() {
   return createRouter()
     .openapi(rotateRoute, async (c) => {
       const p = principalOf(c);
       requireCommander(p);
       return c.json(await rotateKeys(c.env, database(c.env.DB), p, c.get("log")), 200);
     })
-    .openapi(listRoute, async (c) => c.json({ keys: await listKeys(database(c.env.DB), principalOf(c).tenantId) }, 200));
+    .openapi(listRoute, async (c) => c.json({ keys: await listKeys(database(c.env.DB), principalOf(c).tenantId) }, 200))
+    .openapi(correlateRoute, async (c) => {
+      const p = principalOf(c);
+      requireScope(p, "read");
+      return c.json(await correlateEvents(c.env, database(c.env.DB), p, c.req.valid("json").eventIds, c.get("log")), 200);
+    });
 }

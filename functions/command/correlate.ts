@@ -1,0 +1,75 @@
+import { and, eq, inArray, or } from "drizzle-orm";
+import { correlations, meshNodes, securityEvents } from "../../schema";
+import type { Principal } from "../platform/auth/principal";
+import type { Database } from "../platform/db";
+import { notFound } from "../platform/errors";
+import { emitEvent } from "../platform/events/emit";
+import { newId } from "../platform/ids";
+import type { Logger } from "../platform/log";
+import { correlate, type Correlation } from "./correlation";
+
+/** A concrete command, chosen from the evidence and the tenant's mesh. */
+async function recommend(db: Database, tenantId: string, c: Correlation): Promise<string> {
+  const system = c.target?.system;
+  const node = system
+    ? await db
+        .select()
+        .from(meshNodes)
+        .where(and(eq(meshNodes.tenantId, tenantId), or(eq(meshNodes.id, system), eq(meshNodes.label, system))))
+        .get()
+    : undefined;
+  const live = node && node.state !== "ISOLATED";
+  if (live && (c.maxSeverity === "critical" || c.maxSeverity === "high") && c.certainty >= 50)
+    return `Isolate node ${node.id} (POST /api/isolate-node): ${c.threatVector} with ${c.certainty}% certainty`;
+  if (c.certainty >= 70)
+    return `Rotate the mesh signing keys (POST /api/rotate-keys): ${c.threatVector} with ${c.certainty}% certainty`;
+  if (live) return `Reroute traffic around node ${node.id} (POST /api/reroute) while the activity is investigated`;
+  return `Rotate the mesh signing keys (POST /api/rotate-keys) if the activity continues; no mesh node matches the targeted system`;
+}
+
+export async function correlateEvents(env: Env, db: Database, p: Principal, eventIds: string[], log: Logger) {
+  const unique = [...new Set(eventIds)];
+  const events = await db
+    .select()
+    .from(securityEvents)
+    .where(and(eq(securityEvents.tenantId, p.tenantId), inArray(securityEvents.id, unique)));
+  const found = new Set(events.map((e) => e.id));
+  const missing = unique.filter((id) => !found.has(id));
+  if (missing.length) throw notFound(`Events ${missing.join(", ")}`, { eventIds: missing });
+  const result = correlate(events);
+  const recommendation = await recommend(db, p.tenantId, result);
+  const id = newId("cor");
+  const now = Date.now();
+  await db.insert(correlations).values({
+    id,
+    tenantId: p.tenantId,
+    eventIds: unique,
+    threatVector: result.threatVector,
+    certainty: result.certainty,
+    recommendation,
+    factors: result.factors,
+    createdAt: now,
+  });
+  await emitEvent(
+    env,
+    {
+      tenantId: p.tenantId,
+      source: "command",
+      type: "command.correlation.created",
+      severity: result.certainty >= 80 ? "high" : result.certainty >= 50 ? "medium" : "low",
+      country: result.origin?.country ?? null,
+      description: `Correlated ${unique.length} events: ${result.threatVector} (${result.certainty}%)`,
+      details: { correlationId: id, eventIds: unique, certainty: result.certainty, threatVector: result.threatVector },
+    },
+    log,
+  );
+  return {
+    id,
+    timestamp: now,
+    eventIds: unique,
+    threatVector: result.threatVector,
+    certainty: result.certainty,
+    recommendation,
+    factors: result.factors,
+  };
+}
