@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt } from "./columns";
 import { tenantRef } from "./tenants";
 
@@ -48,7 +48,12 @@ export const correlations = sqliteTable(
     certainty: integer("certainty").notNull(),
     recommendation: text("recommendation").notNull(),
     factors: text("factors", { mode: "json" }).$type<unknown[]>().notNull(),
+    /** Set when the pipeline correlated automatically on this event's arrival; one correlation per trigger. */
+    triggerEventId: text("trigger_event_id"),
     createdAt: createdAt(),
   },
-  (t) => [index("correlations_tenant_time").on(t.tenantId, t.createdAt)],
+  (t) => [
+    index("correlations_tenant_time").on(t.tenantId, t.createdAt),
+    uniqueIndex("correlations_trigger").on(t.tenantId, t.triggerEventId),
+  ],
 );

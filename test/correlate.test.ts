@@ -131,3 +131,41 @@ describe("correlate() scaling", () => {
     expect(result.factors.find((f) => f.name === "shared_origin")?.score).toBe(1);
   });
 });
+
+describe("automatic correlation on the EVENTS queue", () => {
+  it("correlates a new critical event with recent related ones, once per trigger even when redelivered", async () => {
+    const { createExecutionContext, createMessageBatch, getQueueResult } = await import("cloudflare:test");
+    const { default: worker } = await import("../functions/index");
+    const { jobMessage } = await import("../functions/platform/jobs");
+    const { eventually } = await import("./helpers");
+    const t = await createTenant("auto-correlate");
+    const at = Date.now();
+    const base = {
+      tenantId: t,
+      source: "command",
+      type: "command.threat.detected",
+      description: "x",
+      country: "Iran",
+      countryCode: "IR",
+      systemType: "lng",
+    } as const;
+    const first = (await emitEvent(env, { ...base, severity: "medium", occurredAt: at - 60_000 }, log)).event;
+    const trigger = (await emitEvent(env, { ...base, severity: "critical", occurredAt: at }, log)).event;
+    const stored = () =>
+      env.DB.prepare("SELECT event_ids, threat_vector FROM correlations WHERE tenant_id = ? AND trigger_event_id = ?")
+        .bind(t, trigger.id)
+        .all<{ event_ids: string; threat_vector: string }>();
+    await eventually(async () => (await stored()).results.length === 1);
+    const row = (await stored()).results[0]!;
+    expect(JSON.parse(row.event_ids).sort()).toEqual([first.id, trigger.id].sort());
+    expect(row.threat_vector).toBe("coordinated lng intrusion from Iran");
+
+    const batch = createMessageBatch("vigil-events", [
+      { id: "redelivered", timestamp: new Date(), attempts: 2, body: jobMessage("event.created", t, { eventId: trigger.id }) },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["redelivered"]);
+    expect((await stored()).results).toHaveLength(1);
+  });
+});

@@ -110,6 +110,9 @@ export function commandOperationRoutes() {
     .openapi(correlateRoute, async (c) => {
       const p = principalOf(c);
       requireScope(p, "read");
-      return c.json(await correlateEvents(c.env, database(c.env.DB), p, c.req.valid("json").eventIds, c.get("log")), 200);
+      const result = await correlateEvents(c.env, database(c.env.DB), p.tenantId, c.req.valid("json").eventIds, c.get("log"));
+      // Only automatic correlations can collide (one per trigger event); a request always stores its own.
+      if (!result) throw new Error("correlation was not stored");
+      return c.json(result, 200);
     });
 }

@@ -1,6 +1,5 @@
 import { and, eq, inArray, or } from "drizzle-orm";
 import { correlations, meshNodes, securityEvents } from "../../schema";
-import type { Principal } from "../platform/auth/principal";
 import type { Database } from "../platform/db";
 import { notFound } from "../platform/errors";
 import { emitEvent } from "../platform/events/emit";
@@ -27,33 +26,51 @@ async function recommend(db: Database, tenantId: string, c: Correlation): Promis
   return `Rotate the mesh signing keys (POST /api/rotate-keys) if the activity continues; no mesh node matches the targeted system`;
 }
 
-export async function correlateEvents(env: Env, db: Database, p: Principal, eventIds: string[], log: Logger) {
+/**
+ * Correlates a tenant's events, stores and emits the result. With `triggerEventId` (automatic
+ * correlation) at most one result is stored per trigger, so a redelivered job stores nothing
+ * new and returns null.
+ */
+export async function correlateEvents(
+  env: Env,
+  db: Database,
+  tenantId: string,
+  eventIds: string[],
+  log: Logger,
+  triggerEventId?: string,
+) {
   const unique = [...new Set(eventIds)];
   const events = await db
     .select()
     .from(securityEvents)
-    .where(and(eq(securityEvents.tenantId, p.tenantId), inArray(securityEvents.id, unique)));
+    .where(and(eq(securityEvents.tenantId, tenantId), inArray(securityEvents.id, unique)));
   const found = new Set(events.map((e) => e.id));
   const missing = unique.filter((id) => !found.has(id));
   if (missing.length) throw notFound(`Events ${missing.join(", ")}`, { eventIds: missing });
   const result = correlate(events);
-  const recommendation = await recommend(db, p.tenantId, result);
+  const recommendation = await recommend(db, tenantId, result);
   const id = newId("cor");
   const now = Date.now();
-  await db.insert(correlations).values({
-    id,
-    tenantId: p.tenantId,
-    eventIds: unique,
-    threatVector: result.threatVector,
-    certainty: result.certainty,
-    recommendation,
-    factors: result.factors,
-    createdAt: now,
-  });
+  const stored = await db
+    .insert(correlations)
+    .values({
+      id,
+      tenantId,
+      eventIds: unique,
+      threatVector: result.threatVector,
+      certainty: result.certainty,
+      recommendation,
+      factors: result.factors,
+      triggerEventId,
+      createdAt: now,
+    })
+    .onConflictDoNothing()
+    .returning({ id: correlations.id });
+  if (!stored.length) return null;
   await emitEvent(
     env,
     {
-      tenantId: p.tenantId,
+      tenantId: tenantId,
       source: "command",
       type: "command.correlation.created",
       severity: result.certainty >= 80 ? "high" : result.certainty >= 50 ? "medium" : "low",
