@@ -2,6 +2,7 @@ import { buildApp } from "./app";
 // Registers the pipeline's queue job (event.created) and its subscribers before any batch arrives.
 import "./platform/events/subscribers";
 import "./command/auto-correlate";
+import "./command/node-states";
 import { database } from "./platform/db";
 import { consumeBatch } from "./platform/jobs";
 import { createLogger, parseLogLevel } from "./platform/log";

@@ -19,6 +19,8 @@ export const meshNodes = sqliteTable(
     /** Commands against a protected node need a second approver. */
     protected: integer("protected", { mode: "boolean" }).notNull().default(false),
     isolatedAt: integer("isolated_at"),
+    /** The last event that moved this node's state, so a redelivered event does not move it again. */
+    lastEventId: text("last_event_id"),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] })],

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, lte, notInArray, or } from "drizzle-orm";
 import { securityEvents } from "../../schema";
+import { PIPELINE_OUTPUT_TYPES } from "../platform/events/model";
 import { subscribeToEvents } from "../platform/events/subscribers";
 import { correlateEvents } from "./correlate";
 
@@ -7,15 +8,12 @@ import { correlateEvents } from "./correlate";
 export const AUTO_WINDOW_MS = 15 * 60_000;
 export const AUTO_MAX_EVENTS = 50;
 
-/** The pipeline's own outputs are not threats to correlate (and must not trigger themselves). */
-const OWN_TYPES = ["command.correlation.created", "command.executed"];
-
 /**
  * Every new critical or high event is correlated against the tenant's recent events that share
  * its system type or origin. Idempotent by trigger event: a redelivery stores nothing new.
  */
 subscribeToEvents("command.auto-correlate", async (event, { env, db, log }) => {
-  if ((event.severity !== "critical" && event.severity !== "high") || OWN_TYPES.includes(event.type)) return;
+  if ((event.severity !== "critical" && event.severity !== "high") || PIPELINE_OUTPUT_TYPES.includes(event.type)) return;
   const related = [
     event.systemType ? eq(securityEvents.systemType, event.systemType) : undefined,
     event.countryCode && event.countryCode !== "ZZ" ? eq(securityEvents.countryCode, event.countryCode) : undefined,
@@ -29,7 +27,7 @@ subscribeToEvents("command.auto-correlate", async (event, { env, db, log }) => {
         eq(securityEvents.tenantId, event.tenantId),
         gte(securityEvents.occurredAt, event.occurredAt - AUTO_WINDOW_MS),
         lte(securityEvents.occurredAt, event.occurredAt),
-        notInArray(securityEvents.type, OWN_TYPES),
+        notInArray(securityEvents.type, PIPELINE_OUTPUT_TYPES),
         or(...related),
       ),
     )

@@ -58,3 +58,6 @@ export function toThreatEvent(e: SecurityEvent): ThreatEvent {
     description: e.description,
   };
 }
+
+/** Types the pipeline emits about its own work: not threats, never correlated or acted on again. */
+export const PIPELINE_OUTPUT_TYPES = ["command.correlation.created", "command.executed"];
