@@ -1,6 +1,7 @@
 import { adminCredentialRoutes } from "./admin/credentials";
 import { adminRoutes } from "./admin/routes";
 import { avAuthRoutes } from "./av/auth-routes";
+import { commandApprovalRoutes } from "./command/approval-routes";
 import { commandAuditRoutes } from "./command/audit-routes";
 import { commandAuthRoutes } from "./command/auth-routes";
 import { commandEventRoutes } from "./command/events-routes";
@@ -28,6 +29,7 @@ export function buildApp(): Router {
   app.route("/", commandAuthRoutes());
   app.route("/", commandEventRoutes());
   app.route("/", commandMeshRoutes());
+  app.route("/", commandApprovalRoutes());
   app.route("/", commandAuditRoutes());
   app.route("/", commandOperationRoutes());
   app.route("/", avAuthRoutes());

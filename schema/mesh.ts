@@ -1,4 +1,5 @@
-import { integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt } from "./columns";
 import { SYSTEM_TYPES } from "./events";
 import { tenantRef } from "./tenants";
@@ -73,4 +74,40 @@ export const meshKeys = sqliteTable(
     graceUntil: integer("grace_until"),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+export const APPROVAL_ACTIONS = ["isolate-node", "restore-node"] as const;
+export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
+export const APPROVAL_STATUSES = ["pending", "executed", "rejected", "expired", "failed"] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+/**
+ * Two-person control: a command against a protected node, and every return of an isolated node
+ * to service, waits here until a second user approves it. At most one request per action and
+ * node is pending at a time (the partial unique index), so a double click cannot queue two.
+ */
+export const commandApprovals = sqliteTable(
+  "command_approvals",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    action: text("action", { enum: APPROVAL_ACTIONS }).notNull(),
+    nodeId: text("node_id").notNull(),
+    reason: text("reason"),
+    status: text("status", { enum: APPROVAL_STATUSES }).notNull().default("pending"),
+    /** Actor strings (`kind:id`) as the command audit log records them. */
+    requestedBy: text("requested_by").notNull(),
+    decidedBy: text("decided_by"),
+    decidedAt: integer("decided_at"),
+    /** The executed command's response, or the error that stopped it. */
+    outcome: text("outcome", { mode: "json" }).$type<Record<string, unknown>>(),
+    expiresAt: integer("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("command_approvals_tenant_created").on(t.tenantId, t.createdAt),
+    uniqueIndex("command_approvals_one_pending")
+      .on(t.tenantId, t.action, t.nodeId)
+      .where(sql`status = 'pending'`),
+  ],
 );

@@ -79,3 +79,12 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 1
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Creates a user and signs them in; returns Bearer headers carrying their access token. */
+export async function userHeaders(tenantId: string, username: string, role: string): Promise<Record<string, string>> {
+  const user = await createUser(tenantId, username, role);
+  const res = await postJson("/auth/login", { username: user.username, password: user.password });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  const { access_token } = ((await res.json()) as { data: { access_token: string } }).data;
+  return { Authorization: `Bearer ${access_token}` };
+}

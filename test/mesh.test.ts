@@ -106,7 +106,7 @@ describe("POST /api/reroute and /api/isolate-node", () => {
     ).toBe(201);
     const protectedNode = await postJson("/api/isolate-node", { nodeId: "P" }, writer);
     expect(protectedNode.status).toBe(403);
-    expect(((await protectedNode.json()) as { error: string }).error).toMatch(/second approver/);
+    expect(((await protectedNode.json()) as { error: string }).error).toMatch(/second user approve it/);
 
     const other = await createTenant("mesh-other");
     const theirs = { "X-API-Key": (await createApiKey(other, { name: "ops", scopes: ["write"] })).key };

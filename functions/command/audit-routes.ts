@@ -2,14 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { principalOf } from "../platform/auth/authenticate";
 import { firstBrokenLink, parseEntry } from "../platform/audit-chain";
 import { errorResponses, json } from "../platform/openapi";
-import { rateLimit } from "../platform/rate-limit/middleware";
 import { COMMAND_POLICIES } from "../platform/rate-limit/policies";
 import { createRouter } from "../platform/router";
-import { commandAuth } from "./events-routes";
+import { commandSecurity as security, guarded } from "./access";
 
 const tags = ["Command console: audit"];
-const security: Record<string, string[]>[] = [{ QecnetSession: [] }, { BearerJWT: [] }, { IncidentsApiKey: [] }];
-const middleware = [commandAuth(), rateLimit(COMMAND_POLICIES.mesh)];
+const middleware = guarded(COMMAND_POLICIES.mesh);
 
 const Entry = z
   .object({

@@ -2,17 +2,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { principalOf } from "../platform/auth/authenticate";
 import { database } from "../platform/db";
 import { errorResponses, json } from "../platform/openapi";
-import { rateLimit } from "../platform/rate-limit/middleware";
 import { COMMAND_POLICIES } from "../platform/rate-limit/policies";
 import { createRouter } from "../platform/router";
-import { commandAuth } from "./events-routes";
-import { requireCommander } from "./mesh-routes";
+import { commandSecurity as security, guarded, requireCommander } from "./access";
 import { listKeys, rotateKeys } from "./mesh-keys";
 import { correlateEvents } from "./correlate";
 import { requireScope } from "../platform/auth/principal";
 
 const tags = ["Command console: mesh"];
-const security: Record<string, string[]>[] = [{ QecnetSession: [] }, { BearerJWT: [] }, { IncidentsApiKey: [] }];
 
 const rotateRoute = createRoute({
   method: "post",
@@ -21,7 +18,7 @@ const rotateRoute = createRoute({
   tags,
   security,
   summary: "Rotate the mesh signing key (hybrid Ed25519 + ML-DSA-65); the previous key stays valid for a grace period",
-  middleware: [commandAuth(), rateLimit(COMMAND_POLICIES.rotateKeys)],
+  middleware: guarded(COMMAND_POLICIES.rotateKeys),
   responses: {
     200: {
       description: "Rotated",
@@ -58,7 +55,7 @@ const listRoute = createRoute({
   tags,
   security,
   summary: "Mesh signing key history with the public keys, newest first",
-  middleware: [commandAuth(), rateLimit(COMMAND_POLICIES.mesh)],
+  middleware: guarded(COMMAND_POLICIES.mesh),
   responses: {
     200: { description: "Keys", ...json(z.object({ keys: z.array(Key) })) },
     ...errorResponses("command", 401, 429, 503),
@@ -73,7 +70,7 @@ const correlateRoute = createRoute({
   security,
   summary:
     "Explainable temporal correlation of 2–500 events: threat vector, certainty 0–100, a concrete command, and the factors behind them",
-  middleware: [commandAuth(), rateLimit(COMMAND_POLICIES.correlate)],
+  middleware: guarded(COMMAND_POLICIES.correlate),
   request: {
     body: {
       required: true,

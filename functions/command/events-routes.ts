@@ -1,25 +1,20 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { SEVERITIES, SYSTEM_TYPES, TENANT_MODES } from "../../schema";
-import { authenticate, principalOf } from "../platform/auth/authenticate";
-import { INCIDENTS_AUDIENCE } from "../platform/auth/user-tokens";
+import { principalOf } from "../platform/auth/authenticate";
 import { database } from "../platform/db";
 import { ApiError } from "../platform/errors";
 import { eventHistory } from "../platform/events/history";
 import { ThreatEventSchema, toThreatEvent } from "../platform/events/model";
 import { errorResponses, json } from "../platform/openapi";
-import { rateLimit } from "../platform/rate-limit/middleware";
 import { COMMAND_POLICIES } from "../platform/rate-limit/policies";
 import { acquireStreamSlot } from "../platform/rate-limit/stream-slots";
 import { createRouter } from "../platform/router";
+import { commandSecurity, guarded } from "./access";
 import { sseStream } from "./event-stream";
 
-/** The console's session cookie, or a signed-in user's JWT, or an incident-response API key. */
-export const commandAuth = () =>
-  authenticate({ cookie: "qecnet", jwtAudience: INCIDENTS_AUDIENCE, apiKeyHeaders: ["X-API-Key"] });
-const guard = () => [commandAuth(), rateLimit(COMMAND_POLICIES.events)];
+const guard = () => guarded(COMMAND_POLICIES.events);
 
 const tags = ["Command console"];
-const security: Record<string, string[]>[] = [{ QecnetSession: [] }, { BearerJWT: [] }, { IncidentsApiKey: [] }];
 const list = (values: readonly string[]) => new RegExp(`^(${values.join("|")})(,(${values.join("|")}))*$`);
 const Filters = {
   severity: z.string().regex(list(SEVERITIES), "comma-separated severities").optional(),
@@ -33,7 +28,7 @@ const statusRoute = createRoute({
   operationId: "commandEventStatus",
   summary: "Event stream status: operational, in the tenant's mode (live or simulation)",
   tags,
-  security,
+  security: commandSecurity,
   middleware: guard(),
   responses: {
     200: {
@@ -56,7 +51,7 @@ const historyRoute = createRoute({
   operationId: "commandEventHistory",
   summary: "Past events, newest first, with cursor pagination",
   tags,
-  security,
+  security: commandSecurity,
   middleware: guard(),
   request: {
     query: z.object({
@@ -83,7 +78,7 @@ const streamRoute = createRoute({
   summary:
     "Live events over a WebSocket or server-sent events (Last-Event-ID resumes); each message is {kind: 'event', type, source, event: ThreatEvent}",
   tags,
-  security,
+  security: commandSecurity,
   middleware: guard(),
   request: { query: z.object({ ...Filters, type: z.string().max(500).optional() }) },
   responses: {

@@ -1,26 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { NODE_STATES, SYSTEM_TYPES } from "../../schema";
 import { principalOf } from "../platform/auth/authenticate";
-import { requireRole, requireScope, type Principal } from "../platform/auth/principal";
 import { database } from "../platform/db";
 import { errorResponses, json } from "../platform/openapi";
-import { rateLimit } from "../platform/rate-limit/middleware";
-import { COMMAND_POLICIES, type Policy } from "../platform/rate-limit/policies";
+import { COMMAND_POLICIES } from "../platform/rate-limit/policies";
 import { createRouter } from "../platform/router";
-import { commandAuth } from "./events-routes";
+import { commandSecurity as security, guarded, jsonBody as body, requireCommander } from "./access";
 import { createLink, createNode, getNode, isolateNode, listLinks, listNodes, nodeView, reroute } from "./mesh";
 
 const tags = ["Command console: mesh"];
-const security: Record<string, string[]>[] = [{ QecnetSession: [] }, { BearerJWT: [] }, { IncidentsApiKey: [] }];
-const guarded = (policy: Policy) => [commandAuth(), rateLimit(policy)];
-const body = <T extends z.ZodType>(schema: T) => ({ required: true, ...json(schema) });
-const nodeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, '.', '_' or '-', at most 64");
-
-/** Commands change the network: a responder or above (users), or a write-scoped key. */
-export function requireCommander(p: Principal) {
-  if (p.role) requireRole(p, "responder");
-  else requireScope(p, "write");
-}
+export const nodeIdParam = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, '.', '_' or '-', at most 64");
 
 const Node = z
   .object({
@@ -65,7 +54,7 @@ const routes = {
     tags,
     security,
     middleware: guarded(COMMAND_POLICIES.mesh),
-    request: { params: z.object({ nodeId }) },
+    request: { params: z.object({ nodeId: nodeIdParam }) },
     responses: { 200: { description: "Node", ...json(Node) }, ...errorResponses("command", 400, 401, 404, 429, 503) },
   }),
   createNode: createRoute({
@@ -79,7 +68,7 @@ const routes = {
     request: {
       body: body(
         z.object({
-          id: nodeId,
+          id: nodeIdParam,
           label: z.string().min(1).max(200),
           systemType: z.enum(SYSTEM_TYPES),
           region: z.string().min(1).max(100),
@@ -113,7 +102,7 @@ const routes = {
     tags,
     security,
     middleware: guarded(COMMAND_POLICIES.mesh),
-    request: { body: body(z.object({ sourceId: nodeId, targetId: nodeId, weight: z.number().positive().max(1e6) })) },
+    request: { body: body(z.object({ sourceId: nodeIdParam, targetId: nodeIdParam, weight: z.number().positive().max(1e6) })) },
     responses: {
       201: { description: "Created", ...json(Link) },
       ...errorResponses("command", 400, 401, 403, 404, 409, 413, 415, 429, 503),
@@ -127,7 +116,7 @@ const routes = {
     tags,
     security,
     middleware: guarded(COMMAND_POLICIES.isolateNode),
-    request: { body: body(z.object({ nodeId })) },
+    request: { body: body(z.object({ nodeId: nodeIdParam })) },
     responses: {
       200: {
         description: "Isolated",
@@ -151,7 +140,7 @@ const routes = {
     tags,
     security,
     middleware: guarded(COMMAND_POLICIES.reroute),
-    request: { body: body(z.object({ sourceId: nodeId, targetId: nodeId })) },
+    request: { body: body(z.object({ sourceId: nodeIdParam, targetId: nodeIdParam })) },
     responses: {
       200: {
         description: "Rerouted",

@@ -100,36 +100,46 @@ export async function commandExecuted(env: Env, p: Principal, log: Logger, c: Ex
 
 const touching = (id: string) => or(eq(meshLinks.sourceId, id), eq(meshLinks.targetId, id));
 
-/** Severs every active link of the node and marks it ISOLATED, in one batch; returns what it severed. */
-export async function isolateNode(env: Env, db: Database, p: Principal, nodeId: string, log: Logger) {
-  const node = await getNode(db, p.tenantId, nodeId);
-  if (node.state === "ISOLATED") throw conflict(`Node '${nodeId}' is already isolated`, { nodeId });
-  if (node.protected)
-    throw new ApiError("forbidden", `Node '${nodeId}' is protected: isolating it needs a second approver`, {
-      nodeId,
-      approval: "required",
-    });
-  const now = Date.now();
+/** Severs every active link of the node and marks it ISOLATED, in one batch; returns how many links it severed. */
+export async function applyIsolation(db: Database, tenantId: string, nodeId: string, now: number) {
   const [, severed] = await db.batch([
     db
       .update(meshNodes)
       .set({ state: "ISOLATED", isolatedAt: now })
-      .where(and(eq(meshNodes.tenantId, p.tenantId), eq(meshNodes.id, nodeId))),
+      .where(and(eq(meshNodes.tenantId, tenantId), eq(meshNodes.id, nodeId))),
     db
       .update(meshLinks)
       .set({ severedAt: now })
-      .where(and(eq(meshLinks.tenantId, p.tenantId), touching(nodeId), isNull(meshLinks.severedAt)))
+      .where(and(eq(meshLinks.tenantId, tenantId), touching(nodeId), isNull(meshLinks.severedAt)))
       .returning({ sourceId: meshLinks.sourceId }),
   ]);
+  return severed.length;
+}
+
+export const assertIsolatable = (node: MeshNode) => {
+  if (node.state === "ISOLATED") throw conflict(`Node '${node.id}' is already isolated`, { nodeId: node.id });
+};
+
+export async function isolateNode(env: Env, db: Database, p: Principal, nodeId: string, log: Logger) {
+  const node = await getNode(db, p.tenantId, nodeId);
+  assertIsolatable(node);
+  if (node.protected)
+    throw new ApiError(
+      "forbidden",
+      `Node '${nodeId}' is protected: request the isolation with POST /api/approvals and have a second user approve it`,
+      { nodeId, approval: "required" },
+    );
+  const now = Date.now();
+  const severed = await applyIsolation(db, p.tenantId, nodeId, now);
   await commandExecuted(env, p, log, {
     action: "isolate-node",
     severity: "high",
     system: node.label,
     systemType: node.systemType,
-    description: `Node ${nodeId} isolated; ${severed.length} connections severed`,
-    details: { nodeId, severedConnections: severed.length },
+    description: `Node ${nodeId} isolated; ${severed} connections severed`,
+    details: { nodeId, severedConnections: severed },
   });
-  return { success: true as const, nodeId, isolatedAt: new Date(now).toISOString(), severedConnections: severed.length };
+  return { success: true as const, nodeId, isolatedAt: new Date(now).toISOString(), severedConnections: severed };
 }
 
 /** The true shortest path over active links, never through ISOLATED or CRITICAL nodes; stored as the active route. */
