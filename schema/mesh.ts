@@ -38,7 +38,11 @@ export const meshLinks = sqliteTable(
     severedAt: integer("severed_at"),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.sourceId, t.targetId] })],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.sourceId, t.targetId] }),
+    // The primary key finds a node's links by source; isolation and restore also look them up by target.
+    index("mesh_links_target").on(t.tenantId, t.targetId),
+  ],
 );
 
 /** The route most recently set between two nodes by a reroute command. */

@@ -130,6 +130,33 @@ describe("correlate() scaling", () => {
     const result = correlate(events);
     expect(result.factors.find((f) => f.name === "shared_origin")?.score).toBe(1);
   });
+
+  it("does not depend on input order, and reads escalation in time order", () => {
+    const at = (occurredAt: number, severity: string, country: string) =>
+      ({
+        id: `e${occurredAt}`,
+        occurredAt,
+        severity,
+        country,
+        countryCode: country.slice(0, 2).toUpperCase(),
+        system: "s",
+        systemType: "grid",
+      }) as SecurityEvent;
+    // Two origins tie 2–2: the alphabetically first names the vector whatever the input order.
+    const events = [
+      at(4000, "critical", "Russia"),
+      at(1000, "low", "Russia"),
+      at(3000, "high", "China"),
+      at(2000, "medium", "China"),
+    ];
+    const forward = correlate(events);
+    expect(correlate([...events].reverse())).toEqual(forward);
+    expect(forward.origin?.country).toBe("China");
+    const escalation = forward.factors.find((f) => f.name === "severity_escalation")!;
+    expect(escalation.score).toBe(1);
+    expect(escalation.evidence).toBe("3 of 3 steps held or raised severity; low → critical");
+    expect(forward.maxSeverity).toBe("critical");
+  });
 });
 
 describe("automatic correlation on the EVENTS queue", () => {

@@ -1,0 +1,1 @@
+CREATE INDEX `mesh_links_target` ON `mesh_links` (`tenant_id`,`target_id`);
