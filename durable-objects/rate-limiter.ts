@@ -1,5 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
-import { applyAlgorithm, type Algorithm, type CounterStore, type LimitResult } from "../functions/platform/rate-limit/algorithms";
+import {
+  addFixed,
+  applyAlgorithm,
+  leaseFixed,
+  type Algorithm,
+  type CounterStore,
+  type FixedWindow,
+  type LimitResult,
+} from "../functions/platform/rate-limit/algorithms";
 import { applySchema, type SchemaStep } from "./sql-schema";
 
 const SCHEMA: readonly SchemaStep[] = [
@@ -40,6 +48,31 @@ export class RateLimiter extends DurableObject<Env> {
     const result = applyAlgorithm(this.store, algorithm, Date.now());
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 60_000);
     return result;
+  }
+
+  /** Several permits of a fixed window at once, for a caller's isolate to spend locally. */
+  async lease(algorithm: FixedWindow, want: number): Promise<LimitResult & { granted: number }> {
+    const result = leaseFixed(this.store, algorithm, want, Date.now());
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 60_000);
+    return result;
+  }
+
+  /**
+   * Counts served reads for many callers at once (a shard of a read policy's callers); returns
+   * each caller's total for that window. Keys carry the caller, so callers never share a counter.
+   */
+  async addMany(algorithm: FixedWindow, bucket: number, counts: [string, number][]): Promise<Record<string, number>> {
+    const totals: Record<string, number> = {};
+    for (const [identifier, n] of counts) totals[identifier] = addFixed(this.prefixed(identifier), algorithm, bucket, n);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 60_000);
+    return totals;
+  }
+
+  private prefixed(identifier: string): CounterStore {
+    return {
+      get: (key) => this.store.get(`${identifier}|${key}`),
+      set: (key, value, expiresAt) => this.store.set(`${identifier}|${key}`, value, expiresAt),
+    };
   }
 
   override async alarm(): Promise<void> {

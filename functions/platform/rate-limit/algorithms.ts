@@ -60,6 +60,31 @@ function token(store: CounterStore, a: Extract<Algorithm, { kind: "token" }>, no
   return { success: true, limit: a.maxTokens, remaining, reset };
 }
 
+export type FixedWindow = Extract<Algorithm, { kind: "fixed" }>;
+
+/**
+ * Grants up to `want` permits of the current fixed window at once, counting them all as used
+ * now. A caller that spends them later can never exceed the limit; permits it never spends are
+ * lost to it, which only ever errs toward denying.
+ */
+export function leaseFixed(store: CounterStore, a: FixedWindow, want: number, now: number): LimitResult & { granted: number } {
+  const bucket = Math.floor(now / a.windowMs);
+  const key = `f:${bucket}`;
+  const used = store.get(key) ?? 0;
+  const granted = Math.max(0, Math.min(want, a.limit - used));
+  if (granted > 0) store.set(key, used + granted, now + a.windowMs);
+  const remaining = Math.max(0, a.limit - used - granted);
+  return { success: granted > 0, granted, limit: a.limit, remaining, reset: (bucket + 1) * a.windowMs };
+}
+
+/** Adds `n` already-served requests to one fixed window's count; returns the window's total. */
+export function addFixed(store: CounterStore, a: FixedWindow, bucket: number, n: number): number {
+  const key = `f:${bucket}`;
+  const used = (store.get(key) ?? 0) + n;
+  store.set(key, used, (bucket + 1) * a.windowMs);
+  return used;
+}
+
 export function applyAlgorithm(store: CounterStore, a: Algorithm, now: number): LimitResult {
   if (a.kind === "fixed") return fixed(store, a, now);
   if (a.kind === "sliding") return sliding(store, a, now);

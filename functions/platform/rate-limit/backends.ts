@@ -1,6 +1,7 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis/cloudflare";
-import type { Algorithm, LimitResult } from "./algorithms";
+import type { Algorithm, FixedWindow, LimitResult } from "./algorithms";
+import { countRead } from "./deferred-reads";
 import type { Policy } from "./policies";
 
 export interface LimitOutcome extends LimitResult {
@@ -10,7 +11,8 @@ export interface LimitOutcome extends LimitResult {
 
 export interface RateLimitBackend {
   readonly name: "upstash" | "durable-object";
-  limit(policy: Policy, identifier: string): Promise<LimitOutcome>;
+  /** `read`: the request would fail open (a read under an "open" or "open-for-reads" policy). */
+  limit(policy: Policy, identifier: string, read?: boolean): Promise<LimitOutcome>;
 }
 
 /** The backend said nothing in time, or failed: the policy's fail mode decides. */
@@ -32,12 +34,49 @@ function cachedDenial(key: string, limit: number, now: number): LimitOutcome | n
   return null;
 }
 
+/**
+ * Fixed-window permits leased from the limiter object and spent in the isolate, so a busy
+ * caller pays one object round trip per lease instead of per request. A lease starts at one
+ * permit and doubles while the caller keeps coming back in the same window, up to an eighth of
+ * the limit (at most 8): an idle caller reserves nothing it does not use. Sliding windows and
+ * token buckets are decided per request.
+ */
+const leases = new Map<string, { bucket: number; permits: number; remaining: number; want: number }>();
+const MAX_LEASE = 8;
+const LEASES_MAX = 50_000;
+
+async function leased(
+  key: string,
+  a: FixedWindow,
+  now: number,
+  call: (want: number) => Promise<LimitResult & { granted: number }>,
+): Promise<LimitResult> {
+  const bucket = Math.floor(now / a.windowMs);
+  const reset = (bucket + 1) * a.windowMs;
+  const lease = leases.get(key);
+  const current = lease?.bucket === bucket ? lease : undefined;
+  if (current && current.permits > 0) {
+    current.permits--;
+    return { success: true, limit: a.limit, remaining: current.remaining + current.permits, reset };
+  }
+  const want = current ? Math.min(current.want * 2, MAX_LEASE, Math.max(1, Math.floor(a.limit / 8))) : 1;
+  const r = await call(want);
+  if (r.granted === 0) {
+    leases.delete(key);
+    return { success: false, limit: a.limit, remaining: 0, reset: r.reset };
+  }
+  if (leases.size >= LEASES_MAX) leases.delete(leases.keys().next().value!);
+  leases.set(key, { bucket, permits: r.granted - 1, remaining: r.remaining, want });
+  return { success: true, limit: a.limit, remaining: r.remaining + r.granted - 1, reset: r.reset };
+}
+
 export function durableObjectBackend(
   namespace: DurableObjectNamespace<import("../../../durable-objects/rate-limiter").RateLimiter>,
 ): RateLimitBackend {
   return {
     name: "durable-object",
-    async limit(policy, identifier) {
+    async limit(policy, identifier, read = false) {
+      if (read && policy.algorithm.kind === "fixed") return countRead(namespace, policy, policy.algorithm, identifier);
       const key = `${policy.id}:${identifier}`;
       const limit = policy.algorithm.kind === "token" ? policy.algorithm.maxTokens : policy.algorithm.limit;
       const denial = cachedDenial(key, limit, Date.now());
@@ -47,7 +86,13 @@ export function durableObjectBackend(
         timer = setTimeout(() => reject(new BackendUnavailable("rate limiter timed out")), BACKEND_TIMEOUT_MS);
       });
       try {
-        const result = await Promise.race([namespace.getByName(key).limit(policy.algorithm), timeout]);
+        const stub = namespace.getByName(key);
+        const algorithm = policy.algorithm;
+        const decide =
+          algorithm.kind === "fixed"
+            ? leased(key, algorithm, Date.now(), (want) => stub.lease(algorithm, want))
+            : stub.limit(algorithm);
+        const result = await Promise.race([decide, timeout]);
         if (!result.success) blocked.set(key, result.reset);
         return result;
       } catch (err) {

@@ -50,7 +50,7 @@ export function rateLimit(source: PolicySource, opts: RateLimitOptions = {}): Mi
     const outcomes = await Promise.all(
       policies.map(async (policy) => {
         try {
-          return { policy, result: await backend.limit(policy, id) };
+          return { policy, result: await backend.limit(policy, id, !failsClosed(policy, c.req.method)) };
         } catch (err) {
           if (!(err instanceof BackendUnavailable)) throw err;
           if (failsClosed(policy, c.req.method)) {
