@@ -3,7 +3,7 @@ import { securityEvents, type Severity, type SystemType } from "../../../schema"
 import type { Database } from "../db";
 import { ApiError } from "../errors";
 import { base64url, fromBase64url } from "../auth/keys";
-import type { SecurityEvent } from "./model";
+import type { ThreatEventRow } from "./model";
 
 export interface HistoryQuery {
   since?: number;
@@ -15,7 +15,7 @@ export interface HistoryQuery {
 }
 
 /** Opaque to clients: the (occurred_at, id) of the last row served, newest-first order. */
-const encodeCursor = (e: SecurityEvent) => base64url(new TextEncoder().encode(`${e.occurredAt}:${e.id}`));
+const encodeCursor = (e: ThreatEventRow) => base64url(new TextEncoder().encode(`${e.occurredAt}:${e.id}`));
 
 function decodeCursor(cursor: string): { at: number; id: string } {
   try {
@@ -26,6 +26,18 @@ function decodeCursor(cursor: string): { at: number; id: string } {
   }
   throw new ApiError("invalid_request", "Invalid cursor", { field: "cursor" });
 }
+
+/** Only what the public projection shows: the structured details (parsed JSON) are never read here. */
+const PROJECTED = {
+  id: securityEvents.id,
+  occurredAt: securityEvents.occurredAt,
+  country: securityEvents.country,
+  countryCode: securityEvents.countryCode,
+  system: securityEvents.system,
+  systemType: securityEvents.systemType,
+  severity: securityEvents.severity,
+  description: securityEvents.description,
+};
 
 /** One tenant's events, newest first, keyset-paginated on the (tenant, occurred_at, id) index. */
 export async function eventHistory(db: Database, tenantId: string, q: HistoryQuery) {
@@ -39,7 +51,7 @@ export async function eventHistory(db: Database, tenantId: string, q: HistoryQue
     where.push(or(lt(securityEvents.occurredAt, c.at), and(eq(securityEvents.occurredAt, c.at), lt(securityEvents.id, c.id))));
   }
   const rows = await db
-    .select()
+    .select(PROJECTED)
     .from(securityEvents)
     .where(and(...where))
     .orderBy(desc(securityEvents.occurredAt), desc(securityEvents.id))

@@ -46,7 +46,13 @@ export const ThreatEventSchema = z
 export type ThreatEvent = z.infer<typeof ThreatEventSchema>;
 
 /** Fields an event may lack (an agent claim has no origin country) project as "Unknown"/"ZZ". */
-export function toThreatEvent(e: SecurityEvent): ThreatEvent {
+/** The columns the public projection reads: history selects only these. */
+export type ThreatEventRow = Pick<
+  SecurityEvent,
+  "id" | "occurredAt" | "country" | "countryCode" | "system" | "systemType" | "severity" | "description"
+>;
+
+export function toThreatEvent(e: ThreatEventRow): ThreatEvent {
   return {
     id: e.id,
     timestamp: e.occurredAt,
