@@ -29,14 +29,29 @@ const json = (body) => new Response(JSON.stringify(body), { headers: { "Content-
 
 export default {
   async fetch(request, env) {
-    const { pathname } = new URL(request.url);
+    const { pathname, searchParams } = new URL(request.url);
     if (pathname === "/bare") return json({ status: "ok" });
     if (pathname === "/d1-read") {
       const key = `k${Math.floor(Math.random() * 1000)}`;
       return json(await env.DB.prepare("SELECT id, value FROM items WHERE key = ?").bind(key).first());
     }
+    if (pathname === "/d1-page") {
+      // A page of 50 rows by an indexed range: what a history page must read at least.
+      const after = Math.floor(Math.random() * 950);
+      const { results } = await env.DB.prepare("SELECT id, key, value FROM items WHERE id > ? ORDER BY id LIMIT 50")
+        .bind(after)
+        .all();
+      return json(results);
+    }
+    if (pathname === "/d1-insert") {
+      const key = crypto.randomUUID();
+      return json(
+        await env.DB.prepare("INSERT INTO items (key, value) VALUES (?, ?) RETURNING id").bind(key, "inserted").first(),
+      );
+    }
     if (pathname === "/do-write") {
-      const name = `p${Math.floor(Math.random() * 64)}`;
+      // `?objects=N` spreads calls over N objects (default 64), to see what object count costs.
+      const name = `p${Math.floor(Math.random() * Number(searchParams.get("objects") ?? 64))}`;
       return json({ n: await env.COUNTER.getByName(name).increment("hits") });
     }
     if (pathname === "/upstash") {

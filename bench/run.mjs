@@ -3,6 +3,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { startRedisWithBridge } from "../test/node/upstash-bridge.mjs";
 import { median, runOnce, summarize } from "./lib/measure.mjs";
+import { seedCommandTenant, seedEvents, seedMesh } from "./lib/command-seed.mjs";
+import { measureCorrelationCpu } from "./lib/correlation-cpu.mjs";
+import { measureFanout } from "./lib/fanout.mjs";
+import { buildScenarios, HEALTHZ } from "./lib/scenarios.mjs";
 import { seedCredentials } from "./lib/seed.mjs";
 import { startBaseline, startVigil } from "./lib/servers.mjs";
 
@@ -11,6 +15,12 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 /** Enough principals that none passes its hourly limit (JWT 1000, API key 5000) during the run. */
 const PRINCIPALS = { apiKeys: 40, users: 120 };
+/**
+ * Write keys for the command scenarios. The seed allows 60 history reads, 30 correlations and 20
+ * isolations a minute per principal, so sustained throughput needs many principals; 1200 keys,
+ * each used about once a second in a run, keep every key's cache and limiter object warm.
+ */
+const COMMAND_KEYS = Number(process.env.BENCH_COMMAND_KEYS ?? 1200);
 
 const upstash = await startRedisWithBridge();
 const servers = {
@@ -25,55 +35,30 @@ const creds = {
   vigilUpstash: await seedCredentials(servers.vigilUpstash.url, PRINCIPALS),
 };
 
-const BARE = "bare Response";
-const D1 = "bare D1 indexed read";
-const DO = "bare Durable Object RPC + SQLite write";
-const UPSTASH = "bare Upstash sliding-window check (REST bridge → Redis Lua)";
-const HEALTHZ = "GET /healthz (whole middleware stack)";
-
-/** Each scenario names the primitive it cannot avoid; ratios are taken against it and /healthz. */
-const SCENARIOS = [
-  { name: BARE, target: "baseline", path: "/bare", primitive: null },
-  { name: D1, target: "baseline", path: "/d1-read", primitive: null },
-  { name: DO, target: "baseline", path: "/do-write", primitive: null },
-  { name: UPSTASH, target: "baseline", path: "/upstash", primitive: null },
-  { name: HEALTHZ, target: "vigil", path: "/healthz", primitive: BARE },
-  { name: "GET /healthz behind the local assets router", target: "vigilWithAssets", path: "/healthz", primitive: BARE },
-  {
-    name: "GET /auth/me, API key, embedded limiter",
-    target: "vigil",
-    path: "/auth/me",
-    headerSets: creds.vigil.apiKeyHeaders,
-    primitive: DO,
-  },
-  {
-    name: "GET /auth/me, JWT, embedded limiter",
-    target: "vigil",
-    path: "/auth/me",
-    headerSets: creds.vigil.jwtHeaders,
-    primitive: DO,
-  },
-  {
-    name: "GET /auth/me, API key, Upstash limiter",
-    target: "vigilUpstash",
-    path: "/auth/me",
-    headerSets: creds.vigilUpstash.apiKeyHeaders,
-    primitive: UPSTASH,
-  },
-  {
-    name: "GET /auth/me, JWT, Upstash limiter",
-    target: "vigilUpstash",
-    path: "/auth/me",
-    headerSets: creds.vigilUpstash.jwtHeaders,
-    primitive: UPSTASH,
-  },
-];
+console.log("seeding the command console tenant…");
+const commandTenant = await seedCommandTenant(servers.vigil.url, COMMAND_KEYS);
+const command = {
+  headerSets: commandTenant.headerSets,
+  eventIds: await seedEvents(servers.vigil.db, commandTenant.tenantId, 10_000),
+  nodeIds: await seedMesh(servers.vigil.db, commandTenant.tenantId, 20_000),
+};
+const SCENARIOS = buildScenarios({ creds, command });
 
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const active = SCENARIOS.filter((s) => !only || only.test(s.name) || !s.target.startsWith("vigil") || s.name === HEALTHZ);
 const runs = Object.fromEntries(active.map((s) => [s.name, []]));
-const drive = (s, duration) =>
-  runOnce({ url: servers[s.target].url + s.path, headerSets: s.headerSets, connections: CONNECTIONS, duration });
+/**
+ * Before each run, every principal of a scenario sends one untimed request: the other scenarios
+ * ran in between, long enough for credential caches (30 s) and idle limiter objects to go cold,
+ * which a steady stream of the same clients would never see.
+ */
+async function drive(s, duration) {
+  const url = servers[s.target].url + s.path;
+  if (s.headerSets) await runOnce({ ...s, url, connections: CONNECTIONS, amount: s.headerSets.length });
+  return runOnce({ ...s, url, connections: CONNECTIONS, duration });
+}
+const fanout = [];
+let correlationCpu = [];
 try {
   for (const s of active) await drive(s, 2);
   // Interleave scenarios run by run so drift on a noisy machine hits them alike.
@@ -86,6 +71,11 @@ try {
       );
     }
   }
+  if (!only || only.test("fan-out")) {
+    console.log("measuring live fan-out…");
+    for (const subscribers of [1, 100]) fanout.push(await measureFanout(servers.vigil, { subscribers, samples: 30 }));
+  }
+  if (!only || only.test("correlation")) correlationCpu = await measureCorrelationCpu();
 } finally {
   for (const server of Object.values(servers)) await server.close();
   await upstash.close();
@@ -112,16 +102,34 @@ const meta = {
 };
 const invalid = results.filter((r) => r.non2xx || r.errors);
 const table = [
-  "| scenario | req/s | p50 ms | p99 ms | × /healthz | × primitive |",
-  "|---|---:|---:|---:|---:|---:|",
+  "| scenario | req/s | p50 ms | p99 ms | × /healthz | × primitive | primitive |",
+  "|---|---:|---:|---:|---:|---:|---|",
   ...results.map(
-    (r) => `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio_to_healthz} | ${r.ratio_to_primitive ?? "—"} |`,
+    (r) =>
+      `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio_to_healthz} | ${r.ratio_to_primitive ?? "—"} | ${r.primitive ?? "—"} |`,
   ),
 ].join("\n");
-const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${table}\n`;
+const fanoutTable = fanout.length
+  ? [
+      "\n| live fan-out (isolate-node → every WebSocket subscriber) | emit → last receive p50 / p99 ms | command sent → last receive p50 / p99 ms |",
+      "|---|---:|---:|",
+      ...fanout.map(
+        (f) =>
+          `| ${f.subscribers} subscriber(s), ${f.samples} events | ${f.emit_to_last_receive_ms.p50} / ${f.emit_to_last_receive_ms.p99} | ${f.command_to_last_receive_ms.p50} / ${f.command_to_last_receive_ms.p99} |`,
+      ),
+    ].join("\n")
+  : "";
+const cpuTable = correlationCpu.length
+  ? [
+      "\n| correlate() CPU, events | ms per call | growth exponent | n log n would be |",
+      "|---:|---:|---:|---:|",
+      ...correlationCpu.map((c) => `| ${c.events} | ${c.ms} | ${c.growth_exponent ?? "—"} | ${c.n_log_n_exponent ?? "—"} |`),
+    ].join("\n")
+  : "";
+const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${table}\n${fanoutTable}\n${cpuTable}\n`;
 
 mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/latest.json", `${JSON.stringify({ meta, results }, null, 2)}\n`);
+writeFileSync("bench/results/latest.json", `${JSON.stringify({ meta, results, fanout, correlationCpu }, null, 2)}\n`);
 writeFileSync("bench/results/latest.md", markdown);
 console.log(`\n${markdown}`);
 if (invalid.length) {

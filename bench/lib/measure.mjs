@@ -7,13 +7,23 @@ export const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** `headerSets` rotates credentials request by request (one set per principal). */
-export async function runOnce({ url, method = "GET", headers, headerSets, body, connections, duration }) {
+/**
+ * `headerSets` rotates credentials request by request (one set per principal, round robin, so
+ * every principal gets the same share); `bodyFor(i)` gives the i-th request its own body.
+ */
+export async function runOnce({ url, method = "GET", headers, headerSets, body, bodyFor, connections, duration, amount }) {
   let n = 0;
-  const requests = headerSets?.length
-    ? [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, ...headerSets[n++ % headerSets.length] } }) }]
-    : undefined;
-  const result = await autocannon({ url, method, headers, body, connections, duration, pipelining: 1, requests });
+  const setup = (req) => {
+    const i = n++;
+    return {
+      ...req,
+      headers: { ...req.headers, ...(headerSets?.length ? headerSets[i % headerSets.length] : {}) },
+      ...(bodyFor ? { body: bodyFor(i) } : {}),
+    };
+  };
+  const requests = headerSets?.length || bodyFor ? [{ setupRequest: setup }] : undefined;
+  const length = amount ? { amount } : { duration };
+  const result = await autocannon({ url, method, headers, body, connections, ...length, pipelining: 1, requests });
   return {
     rps: result.requests.average,
     p50: result.latency.p50,

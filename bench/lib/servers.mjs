@@ -61,7 +61,8 @@ export async function startVigil({ withAssets = false, upstash = null } = {}) {
   });
   const url = await mf.ready;
   await applyMigrations(mf);
-  return { url: url.origin, close: () => mf.dispose() };
+  // The D1 handle lets scenarios seed bulk data (events, nodes) without going through the API's limits.
+  return { url: url.origin, db: await mf.getD1Database("DB"), close: () => mf.dispose() };
 }
 
 export async function startBaseline({ upstash }) {

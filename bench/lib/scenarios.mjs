@@ -1,0 +1,79 @@
+// The scenarios `npm run bench` drives, each naming the primitive it cannot avoid.
+export const PRIMITIVES = {
+  BARE: "bare Response",
+  D1: "bare D1 indexed read",
+  D1_PAGE: "bare D1 indexed page read (50 rows)",
+  D1_INSERT: "bare D1 insert",
+  DO: "bare Durable Object RPC + SQLite write",
+  UPSTASH: "bare Upstash sliding-window check (REST bridge → Redis Lua)",
+};
+export const HEALTHZ = "GET /healthz (whole middleware stack)";
+
+const { BARE, D1, D1_PAGE, D1_INSERT, DO, UPSTASH } = PRIMITIVES;
+
+function identity(creds) {
+  const me = (name, target, headerSets, primitive) => ({ name, target, path: "/auth/me", headerSets, primitive });
+  return [
+    me("GET /auth/me, API key, embedded limiter", "vigil", creds.vigil.apiKeyHeaders, DO),
+    me("GET /auth/me, JWT, embedded limiter", "vigil", creds.vigil.jwtHeaders, DO),
+    me("GET /auth/me, API key, Upstash limiter", "vigilUpstash", creds.vigilUpstash.apiKeyHeaders, UPSTASH),
+    me("GET /auth/me, JWT, Upstash limiter", "vigilUpstash", creds.vigilUpstash.jwtHeaders, UPSTASH),
+  ];
+}
+
+/**
+ * Command console: `command` holds a tenant with thousands of write keys (so no key passes a
+ * per-minute command limit), a seeded event history and a large mesh. Isolation consumes one
+ * node per request, across runs, so every measured request isolates a node that is not isolated yet.
+ */
+function commandConsole(command) {
+  let nextNode = 0;
+  const window = 50;
+  return [
+    {
+      name: "GET /api/events/history?limit=50",
+      target: "vigil",
+      path: "/api/events/history?limit=50",
+      headerSets: command.headerSets,
+      primitive: D1_PAGE,
+    },
+    {
+      name: "POST /api/correlate, 50 events",
+      target: "vigil",
+      path: "/api/correlate",
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      headerSets: command.headerSets,
+      bodyFor: () => {
+        const start = Math.floor(Math.random() * (command.eventIds.length - window));
+        return JSON.stringify({ eventIds: command.eventIds.slice(start, start + window) });
+      },
+      primitive: D1_INSERT,
+    },
+    {
+      name: "POST /api/isolate-node",
+      target: "vigil",
+      path: "/api/isolate-node",
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      headerSets: command.headerSets,
+      bodyFor: () => JSON.stringify({ nodeId: command.nodeIds[nextNode++ % command.nodeIds.length] }),
+      primitive: D1_INSERT,
+    },
+  ];
+}
+
+export function buildScenarios({ creds, command }) {
+  return [
+    { name: BARE, target: "baseline", path: "/bare", primitive: null },
+    { name: D1, target: "baseline", path: "/d1-read", primitive: null },
+    { name: D1_PAGE, target: "baseline", path: "/d1-page", primitive: null },
+    { name: D1_INSERT, target: "baseline", path: "/d1-insert", primitive: null },
+    { name: DO, target: "baseline", path: "/do-write", primitive: null },
+    { name: UPSTASH, target: "baseline", path: "/upstash", primitive: null },
+    { name: HEALTHZ, target: "vigil", path: "/healthz", primitive: BARE },
+    { name: "GET /healthz behind the local assets router", target: "vigilWithAssets", path: "/healthz", primitive: BARE },
+    ...identity(creds),
+    ...commandConsole(command),
+  ];
+}
