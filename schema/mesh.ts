@@ -24,7 +24,11 @@ export const meshNodes = sqliteTable(
     lastEventId: text("last_event_id"),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    // Events and correlations name a node by id or by label; both lookups stay indexed.
+    index("mesh_nodes_label").on(t.tenantId, t.label),
+  ],
 );
 
 /** Undirected weighted links, stored once with source_id < target_id; severed links stay for the record. */

@@ -1,22 +1,17 @@
-import { and, eq, inArray, or } from "drizzle-orm";
-import { correlations, meshNodes, securityEvents } from "../../schema";
+import { and, inArray, sql } from "drizzle-orm";
+import { correlations, securityEvents } from "../../schema";
 import type { Database } from "../platform/db";
 import { notFound } from "../platform/errors";
 import { emitEvent } from "../platform/events/emit";
 import { newId } from "../platform/ids";
 import type { Logger } from "../platform/log";
 import { correlate, type Correlation } from "./correlation";
+import { findNodeByName } from "./mesh";
 
 /** A concrete command, chosen from the evidence and the tenant's mesh. */
 async function recommend(db: Database, tenantId: string, c: Correlation): Promise<string> {
   const system = c.target?.system;
-  const node = system
-    ? await db
-        .select()
-        .from(meshNodes)
-        .where(and(eq(meshNodes.tenantId, tenantId), or(eq(meshNodes.id, system), eq(meshNodes.label, system))))
-        .get()
-    : undefined;
+  const node = system ? await findNodeByName(db, tenantId, system) : undefined;
   const live = node && node.state !== "ISOLATED";
   if (live && (c.maxSeverity === "critical" || c.maxSeverity === "high") && c.certainty >= 50)
     return `Isolate node ${node.id} (POST /api/isolate-node): ${c.threatVector} with ${c.certainty}% certainty`;
@@ -43,7 +38,9 @@ export async function correlateEvents(
   const events = await db
     .select()
     .from(securityEvents)
-    .where(and(eq(securityEvents.tenantId, tenantId), inArray(securityEvents.id, unique)));
+    // `+tenant_id` keeps the tenant check but stops SQLite from preferring the tenant index (a scan
+    // of the tenant's history) over the primary key lookups.
+    .where(and(sql`+${securityEvents.tenantId} = ${tenantId}`, inArray(securityEvents.id, unique)));
   const found = new Set(events.map((e) => e.id));
   const missing = unique.filter((id) => !found.has(id));
   if (missing.length) throw notFound(`Events ${missing.join(", ")}`, { eventIds: missing });

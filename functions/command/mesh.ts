@@ -1,4 +1,4 @@
-import { and, eq, isNull, or } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { meshLinks, meshNodes, meshRoutes, type SystemType } from "../../schema";
 import type { Principal } from "../platform/auth/principal";
 import { isUniqueViolation, type Database } from "../platform/db";
@@ -30,6 +30,26 @@ export async function getNode(db: Database, tenantId: string, id: string): Promi
     .get();
   if (!node) throw notFound(`Node '${id}'`, { nodeId: id });
   return node;
+}
+
+/**
+ * The node an event or correlation names, by id or else by label: two indexed lookups, because
+ * SQLite answers `id = ? OR label = ?` by scanning the tenant's nodes.
+ */
+export async function findNodeByName(db: Database, tenantId: string, name: string): Promise<MeshNode | undefined> {
+  const byId = await db
+    .select()
+    .from(meshNodes)
+    .where(and(eq(meshNodes.tenantId, tenantId), eq(meshNodes.id, name)))
+    .get();
+  return (
+    byId ??
+    db
+      .select()
+      .from(meshNodes)
+      .where(and(eq(meshNodes.tenantId, tenantId), eq(meshNodes.label, name)))
+      .get()
+  );
 }
 
 export interface NewNode {
@@ -98,22 +118,33 @@ export async function commandExecuted(env: Env, p: Principal, log: Logger, c: Ex
   );
 }
 
-const touching = (id: string) => or(eq(meshLinks.sourceId, id), eq(meshLinks.targetId, id));
+/**
+ * A node's links, as two conditions that each use an index (the primary key by source, the
+ * target index by target): SQLite would answer `source_id = ? OR target_id = ?` with a scan.
+ */
+export const linkEnds = (tenantId: string, nodeId: string) => [
+  and(eq(meshLinks.tenantId, tenantId), eq(meshLinks.sourceId, nodeId)),
+  and(eq(meshLinks.tenantId, tenantId), eq(meshLinks.targetId, nodeId)),
+];
 
 /** Severs every active link of the node and marks it ISOLATED, in one batch; returns how many links it severed. */
 export async function applyIsolation(db: Database, tenantId: string, nodeId: string, now: number) {
-  const [, severed] = await db.batch([
+  const [asSource, asTarget] = linkEnds(tenantId, nodeId).map((end) =>
+    db
+      .update(meshLinks)
+      .set({ severedAt: now })
+      .where(and(end, isNull(meshLinks.severedAt)))
+      .returning({ sourceId: meshLinks.sourceId }),
+  );
+  const [, a, b] = await db.batch([
     db
       .update(meshNodes)
       .set({ state: "ISOLATED", isolatedAt: now })
       .where(and(eq(meshNodes.tenantId, tenantId), eq(meshNodes.id, nodeId))),
-    db
-      .update(meshLinks)
-      .set({ severedAt: now })
-      .where(and(eq(meshLinks.tenantId, tenantId), touching(nodeId), isNull(meshLinks.severedAt)))
-      .returning({ sourceId: meshLinks.sourceId }),
+    asSource!,
+    asTarget!,
   ]);
-  return severed.length;
+  return a.length + b.length;
 }
 
 export const assertIsolatable = (node: MeshNode) => {

@@ -1,7 +1,8 @@
-import { and, eq, or } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { meshNodes, type NodeState } from "../../schema";
 import { PIPELINE_OUTPUT_TYPES } from "../platform/events/model";
 import { subscribeToEvents } from "../platform/events/subscribers";
+import { findNodeByName } from "./mesh";
 
 /** Each critical event against a node's system moves it one step toward CRITICAL; isolation is only undone by command. */
 const NEXT: Record<NodeState, NodeState> = {
@@ -18,11 +19,7 @@ const NEXT: Record<NodeState, NodeState> = {
  */
 subscribeToEvents("command.node-states", async (event, { db }) => {
   if (event.severity !== "critical" || !event.system || PIPELINE_OUTPUT_TYPES.includes(event.type)) return;
-  const node = await db
-    .select()
-    .from(meshNodes)
-    .where(and(eq(meshNodes.tenantId, event.tenantId), or(eq(meshNodes.id, event.system), eq(meshNodes.label, event.system))))
-    .get();
+  const node = await findNodeByName(db, event.tenantId, event.system);
   if (!node || node.lastEventId === event.id || NEXT[node.state] === node.state) return;
   await db
     .update(meshNodes)

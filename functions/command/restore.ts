@@ -1,8 +1,8 @@
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, inArray } from "drizzle-orm";
 import { meshKeys, meshLinks, meshNodes } from "../../schema";
 import { conflict } from "../platform/errors";
 import type { Database } from "../platform/db";
-import { listLinks, listNodes, type MeshNode } from "./mesh";
+import { linkEnds, type MeshNode } from "./mesh";
 
 /**
  * An isolated node may rejoin only after the mesh key it could have leaked has been replaced:
@@ -29,14 +29,17 @@ export async function assertRestorable(db: Database, node: MeshNode) {
  * (severed at the isolation instant), except those whose other end is itself isolated.
  */
 export async function applyRestore(db: Database, node: MeshNode, now: number) {
-  const [nodes, links] = await Promise.all([listNodes(db, node.tenantId), listLinks(db, node.tenantId)]);
-  const isolated = new Set(nodes.filter((n) => n.state === "ISOLATED" && n.id !== node.id).map((n) => n.id));
-  const rejoin = links.filter(
-    (l) =>
-      l.severedAt === node.isolatedAt &&
-      (l.sourceId === node.id || l.targetId === node.id) &&
-      !isolated.has(l.sourceId === node.id ? l.targetId : l.sourceId),
-  );
+  const ends = await Promise.all(linkEnds(node.tenantId, node.id).map((end) => db.select().from(meshLinks).where(end)));
+  const severedWithIt = ends.flat().filter((l) => l.severedAt === node.isolatedAt);
+  const other = (l: { sourceId: string; targetId: string }) => (l.sourceId === node.id ? l.targetId : l.sourceId);
+  const neighbours = severedWithIt.length
+    ? await db
+        .select({ id: meshNodes.id, state: meshNodes.state })
+        .from(meshNodes)
+        .where(and(eq(meshNodes.tenantId, node.tenantId), inArray(meshNodes.id, severedWithIt.map(other))))
+    : [];
+  const isolated = new Set(neighbours.filter((n) => n.state === "ISOLATED").map((n) => n.id));
+  const rejoin = severedWithIt.filter((l) => !isolated.has(other(l)));
   const reopen = rejoin.map((l) =>
     db
       .update(meshLinks)

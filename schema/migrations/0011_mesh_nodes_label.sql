@@ -1,0 +1,1 @@
+CREATE INDEX `mesh_nodes_label` ON `mesh_nodes` (`tenant_id`,`label`);
