@@ -33,6 +33,20 @@ export function jobMessage(kind: string, tenantId: string | null, payload: unkno
   return { kind, tenantId, payload, enqueuedAt: Date.now() };
 }
 
+/** Thrown by a handler that wants its message again after a delay it chose (e.g. a webhook's retry schedule). */
+export class RetryLater extends Error {
+  constructor(
+    readonly delaySeconds: number,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = "RetryLater";
+  }
+}
+
+/** Queues cap a message's delay at 12 hours. */
+export const MAX_QUEUE_DELAY_SECONDS = 12 * 3600;
+
 /** Retry delay: 2^(attempt-1) seconds, capped at five minutes. */
 export const retryDelaySeconds = (attempt: number) => Math.min(2 ** Math.max(0, attempt - 1), 300);
 
@@ -78,6 +92,10 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: Env, log: 
       await handler(parsed.data.payload, parsed.data, { env, db, log, attempt: message.attempts });
       message.ack();
     } catch (err) {
+      if (err instanceof RetryLater) {
+        message.retry({ delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(0, Math.round(err.delaySeconds))) });
+        continue;
+      }
       log.warn("job failed", {
         queue: batch.queue,
         kind: parsed.data.kind,
