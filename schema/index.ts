@@ -4,3 +4,4 @@ export * from "./dead-letters";
 export * from "./identity";
 export * from "./events";
 export * from "./mesh";
+export * from "./webhooks";
