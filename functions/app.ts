@@ -11,6 +11,7 @@ import { incidentsAuthRoutes } from "./incidents/auth-routes";
 import { jwksRoutes } from "./platform/auth/jwks-route";
 import { quantumOAuthRoutes } from "./quantum/oauth-routes";
 import { installDocs } from "./platform/docs";
+import { webhookRoutes } from "./webhooks/routes";
 import { healthRoutes } from "./platform/health";
 import { installPlatform } from "./platform/middleware";
 import { createRouter, type Router } from "./platform/router";
@@ -35,6 +36,8 @@ export function buildApp(): Router {
   app.route("/", avAuthRoutes());
   app.route("/", quantumOAuthRoutes());
   app.route("/", incidentsAuthRoutes());
+  app.route("/", webhookRoutes("quantum"));
+  app.route("/", webhookRoutes("incidents"));
   installDocs(app);
   return app;
 }

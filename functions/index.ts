@@ -3,6 +3,8 @@ import { buildApp } from "./app";
 import "./platform/events/subscribers";
 import "./command/auto-correlate";
 import "./command/node-states";
+import "./webhooks/fanout";
+import "./webhooks/deliver";
 import { database } from "./platform/db";
 import { consumeBatch } from "./platform/jobs";
 import { createLogger, parseLogLevel } from "./platform/log";

@@ -45,6 +45,26 @@ const SECURITY_SCHEMES = {
     description: "Machine-owner session from POST /api/av/auth/login",
   },
   OAuthClientBasic: { type: "http", scheme: "basic", description: "OAuth client_id:client_secret at the token endpoint" },
+  QuantumOAuth: {
+    type: "oauth2",
+    description: "Quantum defense: an access token from the client-credentials grant",
+    flows: {
+      clientCredentials: {
+        tokenUrl: "/v3/oauth/token",
+        scopes: {
+          "quantum:read": "Read quantum defense resources",
+          "quantum:write": "Change quantum defense resources (webhooks, canaries)",
+          "consensus:manage": "Propose values and manage agents",
+        },
+      },
+    },
+  },
+  QuantumSignedRequest: {
+    type: "apiKey",
+    in: "header",
+    name: "X-Signature",
+    description: "HMAC-SHA256 request signature, with X-Client-ID and X-Timestamp",
+  },
 } as const;
 
 /** /openapi.json is generated from the route definitions; /docs and /redoc render it. */
