@@ -15,6 +15,8 @@ export default defineConfig(async () => {
             // The real redis-server behind the Upstash REST bridge (test/node/global-setup.mjs).
             TEST_UPSTASH_URL: inject("upstashUrl" as never) as string,
             TEST_UPSTASH_TOKEN: inject("upstashToken" as never) as string,
+            // A real HTTP receiver for webhook deliveries (test/node/webhook-receiver.mjs).
+            TEST_RECEIVER_URL: inject("receiverUrl" as never) as string,
             ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
             AUTH_SECRET: "test-auth-secret-for-key-derivation-only",
             ENVIRONMENT: "development",

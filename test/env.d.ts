@@ -8,6 +8,7 @@ declare global {
       /** Empty when redis-server is not installed (outside CI). */
       TEST_UPSTASH_URL: string;
       TEST_UPSTASH_TOKEN: string;
+      TEST_RECEIVER_URL: string;
     }
   }
 }

@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 
 export const BASE = "https://vigil.test";
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
@@ -87,4 +87,32 @@ export async function userHeaders(tenantId: string, username: string, role: stri
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   const { access_token } = ((await res.json()) as { data: { access_token: string } }).data;
   return { Authorization: `Bearer ${access_token}` };
+}
+
+/** An OAuth client of the tenant with these scopes, and Bearer headers from its client-credentials token. */
+export async function quantumHeaders(tenantId: string, scopes: string[], tier = "enterprise"): Promise<Record<string, string>> {
+  const created = await postJson(`/admin/tenants/${tenantId}/oauth-clients`, { tier, scopes }, adminHeaders);
+  if (created.status !== 201) throw new Error(`oauth client create failed: ${created.status} ${await created.text()}`);
+  const { client_id, client_secret } = (await created.json()) as { client_id: string; client_secret: string };
+  const res = await call("/v3/oauth/token", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "client_credentials", client_id, client_secret }),
+  });
+  if (res.status !== 200) throw new Error(`token failed: ${res.status} ${await res.text()}`);
+  return { Authorization: `Bearer ${((await res.json()) as { access_token: string }).access_token}` };
+}
+
+/** A fresh inbox on the local webhook receiver, answering with `responses` in turn and then `then`. */
+export async function receiverInbox(script: { responses?: object[]; then?: object } = {}) {
+  const name = crypto.randomUUID();
+  const control = `${env.TEST_RECEIVER_URL}/_control/${name}`;
+  const res = await fetch(control, { method: "POST", body: JSON.stringify(script) });
+  if (res.status !== 204) throw new Error(`receiver control failed: ${res.status}`);
+  return {
+    url: `${env.TEST_RECEIVER_URL}/hooks/${name}`,
+    requests: async () =>
+      ((await (await fetch(control)).json()) as { requests: { at: number; headers: Record<string, string>; body: string }[] })
+        .requests,
+  };
 }
