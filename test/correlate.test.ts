@@ -110,6 +110,26 @@ describe("POST /api/correlate", () => {
   });
 });
 
+describe("POST /api/correlate at the upper bound", () => {
+  it("correlates 500 events (D1 binds at most 100 parameters per statement: the read is chunked)", async () => {
+    const t0 = 1_710_000_000_000;
+    const ids: string[] = [];
+    for (let i = 0; i < 500; i += 50) {
+      const batch = await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          emit({ occurredAt: t0 + (i + j) * 1000, country: "Iran", countryCode: "IR", systemType: "lng" }),
+        ),
+      );
+      ids.push(...batch.map((e) => e.id));
+    }
+    const res = await postJson("/api/correlate", { eventIds: ids }, ops);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { eventIds: string[]; threatVector: string };
+    expect(body.eventIds).toHaveLength(500);
+    expect(body.threatVector).toBe("coordinated lng intrusion from Iran");
+  });
+});
+
 describe("correlate() scaling", () => {
   it("handles 10,000 events in one pass", () => {
     const events = Array.from({ length: 10_000 }, (_, i) => ({

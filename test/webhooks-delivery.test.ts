@@ -87,6 +87,27 @@ describe("delivery, verified by a Standard Webhooks verifier", () => {
   });
 });
 
+describe("fan-out", () => {
+  it("reaches every one of 20 subscribed endpoints once (more rows than one D1 statement can bind)", async () => {
+    const inbox = await receiverInbox();
+    const tenant = await createTenant("webhooks-fanout");
+    const key = { "X-API-Key": (await createApiKey(tenant, { name: "ops", scopes: ["write"] })).key };
+    for (let i = 0; i < 20; i++)
+      expect((await postJson("/api/v1/webhooks", { url: `${inbox.url}?endpoint=${i}`, events: ["av.*"] }, key)).status).toBe(201);
+    await emitEvent(
+      env,
+      { tenantId: tenant, source: "av", type: "av.threat.detected", severity: "critical", description: "claim fired" },
+      log,
+    );
+    const reqs = await arrivals(inbox, 20);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await inbox.requests()).toHaveLength(20);
+    expect(new Set(reqs.map((r) => (JSON.parse(r.body) as { metadata: { webhook_id: string } }).metadata.webhook_id)).size).toBe(
+      20,
+    );
+  });
+});
+
 describe("retries", () => {
   it("retries failures on the endpoint's schedule with the same webhook-id, counting attempts", async () => {
     const inbox = await receiverInbox({ responses: [{ status: 500 }, { status: 502 }], then: { status: 200 } });

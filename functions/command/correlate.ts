@@ -1,6 +1,6 @@
 import { and, inArray, sql } from "drizzle-orm";
 import { correlations, securityEvents } from "../../schema";
-import type { Database } from "../platform/db";
+import { selectInChunks, type Database } from "../platform/db";
 import { notFound } from "../platform/errors";
 import { emitEvent } from "../platform/events/emit";
 import { newId } from "../platform/ids";
@@ -35,12 +35,14 @@ export async function correlateEvents(
   triggerEventId?: string,
 ) {
   const unique = [...new Set(eventIds)];
-  const events = await db
-    .select()
-    .from(securityEvents)
-    // `+tenant_id` keeps the tenant check but stops SQLite from preferring the tenant index (a scan
-    // of the tenant's history) over the primary key lookups.
-    .where(and(sql`+${securityEvents.tenantId} = ${tenantId}`, inArray(securityEvents.id, unique)));
+  const events = await selectInChunks(unique, (part) =>
+    db
+      .select()
+      .from(securityEvents)
+      // `+tenant_id` keeps the tenant check but stops SQLite from preferring the tenant index (a scan
+      // of the tenant's history) over the primary key lookups.
+      .where(and(sql`+${securityEvents.tenantId} = ${tenantId}`, inArray(securityEvents.id, part))),
+  );
   const found = new Set(events.map((e) => e.id));
   const missing = unique.filter((id) => !found.has(id));
   if (missing.length) throw notFound(`Events ${missing.join(", ")}`, { eventIds: missing });

@@ -1,7 +1,7 @@
 import { and, eq, gt, inArray } from "drizzle-orm";
 import { meshKeys, meshLinks, meshNodes } from "../../schema";
 import { conflict } from "../platform/errors";
-import type { Database } from "../platform/db";
+import { selectInChunks, type Database } from "../platform/db";
 import { linkEnds, type MeshNode } from "./mesh";
 
 /**
@@ -32,12 +32,12 @@ export async function applyRestore(db: Database, node: MeshNode, now: number) {
   const ends = await Promise.all(linkEnds(node.tenantId, node.id).map((end) => db.select().from(meshLinks).where(end)));
   const severedWithIt = ends.flat().filter((l) => l.severedAt === node.isolatedAt);
   const other = (l: { sourceId: string; targetId: string }) => (l.sourceId === node.id ? l.targetId : l.sourceId);
-  const neighbours = severedWithIt.length
-    ? await db
-        .select({ id: meshNodes.id, state: meshNodes.state })
-        .from(meshNodes)
-        .where(and(eq(meshNodes.tenantId, node.tenantId), inArray(meshNodes.id, severedWithIt.map(other))))
-    : [];
+  const neighbours = await selectInChunks(severedWithIt.map(other), (part) =>
+    db
+      .select({ id: meshNodes.id, state: meshNodes.state })
+      .from(meshNodes)
+      .where(and(eq(meshNodes.tenantId, node.tenantId), inArray(meshNodes.id, part))),
+  );
   const isolated = new Set(neighbours.filter((n) => n.state === "ISOLATED").map((n) => n.id));
   const rejoin = severedWithIt.filter((l) => !isolated.has(other(l)));
   const reopen = rejoin.map((l) =>

@@ -23,3 +23,18 @@ export function isUniqueViolation(err: unknown): boolean {
   }
   return false;
 }
+
+/** D1 binds at most 100 parameters per statement: multi-row inserts and IN lists are split to stay under it. */
+export const MAX_BOUND_PARAMS = 100;
+
+export function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Runs `query` over `ids` in IN-list chunks that fit the parameter limit (leaving room for `reserved` others). */
+export async function selectInChunks<I, R>(ids: readonly I[], query: (part: I[]) => Promise<R[]>, reserved = 10): Promise<R[]> {
+  const parts = chunked(ids, MAX_BOUND_PARAMS - reserved);
+  return (await Promise.all(parts.map(query))).flat();
+}

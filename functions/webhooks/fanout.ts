@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { webhookDeliveries, webhooks } from "../../schema";
-import type { Database } from "../platform/db";
+import { chunked, MAX_BOUND_PARAMS, type Database } from "../platform/db";
 import type { SecurityEvent } from "../platform/events/model";
 import { subscribeToEvents } from "../platform/events/subscribers";
 import { newId } from "../platform/ids";
@@ -25,9 +25,14 @@ export function eventData(e: SecurityEvent): Record<string, unknown> {
   };
 }
 
+/** Queues take at most 100 messages per sendBatch. */
+const SEND_BATCH_MAX = 100;
+/** A delivery row binds 12 parameters; D1 allows 100 per statement. */
+const DELIVERY_ROWS_PER_INSERT = Math.floor(MAX_BOUND_PARAMS / 12);
+
 export async function enqueueDeliveries(env: Env, tenantId: string, deliveryIds: string[]) {
-  if (!deliveryIds.length) return;
-  await env.WEBHOOKS.sendBatch(deliveryIds.map((deliveryId) => ({ body: jobMessage(DELIVER_JOB, tenantId, { deliveryId }) })));
+  for (const part of chunked(deliveryIds, SEND_BATCH_MAX))
+    await env.WEBHOOKS.sendBatch(part.map((deliveryId) => ({ body: jobMessage(DELIVER_JOB, tenantId, { deliveryId }) })));
 }
 
 async function subscribedEndpoints(db: Database, event: SecurityEvent) {
@@ -48,19 +53,18 @@ subscribeToEvents("webhooks.fanout", async (event, { env, db }) => {
   const endpoints = await subscribedEndpoints(db, event);
   if (!endpoints.length) return;
   const data = JSON.stringify(eventData(event));
-  await db
-    .insert(webhookDeliveries)
-    .values(
-      endpoints.map((w) => ({
-        id: newId("dlv"),
-        tenantId: event.tenantId,
-        webhookId: w.id,
-        eventId: event.id,
-        eventType: event.type,
-        data,
-      })),
-    )
-    .onConflictDoNothing();
+  const rows = endpoints.map((w) => ({
+    id: newId("dlv"),
+    tenantId: event.tenantId,
+    webhookId: w.id,
+    eventId: event.id,
+    eventType: event.type,
+    data,
+  }));
+  const [first, ...rest] = chunked(rows, DELIVERY_ROWS_PER_INSERT).map((part) =>
+    db.insert(webhookDeliveries).values(part).onConflictDoNothing(),
+  );
+  await db.batch([first!, ...rest]);
   const unsent = await db
     .select({ id: webhookDeliveries.id })
     .from(webhookDeliveries)
