@@ -50,3 +50,13 @@ export class Logger {
 }
 
 export const createLogger = (minLevel: LogLevel, base: Fields = {}) => new Logger(minLevel, base);
+
+/** An error's message with its causes (drizzle wraps the D1 error that says what went wrong). */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && depth < 4; depth++) {
+    parts.push(e instanceof Error ? e.message.slice(0, 300) : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(" ← ");
+}

@@ -3,6 +3,7 @@ import { securityEvents } from "../../../schema";
 import { registerJob, type JobContext } from "../jobs";
 import { EVENT_CREATED_JOB } from "./emit";
 import type { SecurityEvent } from "./model";
+import { describeError } from "../log";
 
 /**
  * What runs for every stored event, off the request path: rules, correlation and webhook
@@ -32,7 +33,7 @@ registerJob(EVENT_CREATED_JOB, async (payload, message, ctx) => {
     try {
       await subscriber(event, ctx);
     } catch (err) {
-      ctx.log.warn("event subscriber failed", { subscriber: name, event_id: event.id, error: String(err) });
+      ctx.log.warn("event subscriber failed", { subscriber: name, event_id: event.id, error: describeError(err) });
       throw err;
     }
   }
