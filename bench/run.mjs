@@ -6,6 +6,7 @@ import { median, runOnce, summarize } from "./lib/measure.mjs";
 import { seedCommandTenant, seedEvents, seedMesh } from "./lib/command-seed.mjs";
 import { measureCorrelationCpu } from "./lib/correlation-cpu.mjs";
 import { measureFanout } from "./lib/fanout.mjs";
+import { measureWebhookFanout } from "./lib/webhook-fanout.mjs";
 import { buildScenarios, HEALTHZ } from "./lib/scenarios.mjs";
 import { seedCredentials } from "./lib/seed.mjs";
 import { startBaseline, startVigil } from "./lib/servers.mjs";
@@ -59,6 +60,7 @@ async function drive(s, duration) {
 }
 const fanout = [];
 let correlationCpu = [];
+let webhookFanout = [];
 try {
   for (const s of active) await drive(s, 2);
   // Interleave scenarios run by run so drift on a noisy machine hits them alike.
@@ -76,6 +78,10 @@ try {
     for (const subscribers of [1, 100]) fanout.push(await measureFanout(servers.vigil, { subscribers, samples: 30 }));
   }
   if (!only || only.test("correlation")) correlationCpu = await measureCorrelationCpu();
+  if (!only || only.test("webhook")) {
+    console.log("measuring webhook fan-out…");
+    webhookFanout = await measureWebhookFanout(servers.vigil);
+  }
 } finally {
   for (const server of Object.values(servers)) await server.close();
   await upstash.close();
@@ -126,10 +132,23 @@ const cpuTable = correlationCpu.length
       ...correlationCpu.map((c) => `| ${c.events} | ${c.ms} | ${c.growth_exponent ?? "—"} | ${c.n_log_n_exponent ?? "—"} |`),
     ].join("\n")
   : "";
-const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${table}\n${fanoutTable}\n${cpuTable}\n`;
+const webhookTable = webhookFanout.length
+  ? [
+      "\n| webhook fan-out (one isolate-node event) | emit → last delivery ms (median) | command sent → last delivery ms | burst |",
+      "|---|---:|---:|---|",
+      ...webhookFanout.map(
+        (w) =>
+          `| ${w.endpoints} endpoint(s), ${w.samples} events | ${w.emit_to_last_delivery_ms} | ${w.command_to_last_delivery_ms} | ${w.burst ? `${w.burst.deliveries} deliveries in ${w.burst.seconds} s = ${w.burst.deliveries_per_second}/s` : "—"} |`,
+      ),
+    ].join("\n")
+  : "";
+const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${table}\n${fanoutTable}\n${cpuTable}\n${webhookTable}\n`;
 
 mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/latest.json", `${JSON.stringify({ meta, results, fanout, correlationCpu }, null, 2)}\n`);
+writeFileSync(
+  "bench/results/latest.json",
+  `${JSON.stringify({ meta, results, fanout, correlationCpu, webhookFanout }, null, 2)}\n`,
+);
 writeFileSync("bench/results/latest.md", markdown);
 console.log(`\n${markdown}`);
 if (invalid.length) {

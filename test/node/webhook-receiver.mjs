@@ -36,5 +36,10 @@ export async function startWebhookReceiver() {
     res.end(reply.body ?? "");
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    /** In-process access for a caller in the same Node process (the benchmarks). */
+    requests: (name) => inbox(name).requests,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
