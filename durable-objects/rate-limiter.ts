@@ -18,8 +18,9 @@ const SCHEMA: readonly SchemaStep[] = [
 ];
 
 /**
- * The embedded rate-limit backend: one object per (policy, identifier), so every decision
- * for one caller is serial without a global lock. Counters live in SQLite with expiry,
+ * The embedded rate-limit backend: a fixed set of objects per policy, each deciding for the
+ * callers hashed to it (see functions/platform/rate-limit/shards.ts), so every decision for one
+ * caller is serial without a global lock; counter keys carry the caller. Counters live in SQLite with expiry,
  * written before the decision is returned; an alarm sweeps expired rows.
  */
 export class RateLimiter extends DurableObject<Env> {
@@ -44,15 +45,15 @@ export class RateLimiter extends DurableObject<Env> {
     };
   }
 
-  async limit(algorithm: Algorithm): Promise<LimitResult> {
-    const result = applyAlgorithm(this.store, algorithm, Date.now());
+  async limit(identifier: string, algorithm: Algorithm): Promise<LimitResult> {
+    const result = applyAlgorithm(this.prefixed(identifier), algorithm, Date.now());
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 60_000);
     return result;
   }
 
   /** Several permits of a fixed window at once, for a caller's isolate to spend locally. */
-  async lease(algorithm: FixedWindow, want: number): Promise<LimitResult & { granted: number }> {
-    const result = leaseFixed(this.store, algorithm, want, Date.now());
+  async lease(identifier: string, algorithm: FixedWindow, want: number): Promise<LimitResult & { granted: number }> {
+    const result = leaseFixed(this.prefixed(identifier), algorithm, want, Date.now());
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 60_000);
     return result;
   }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { buildApp } from "../functions/app";
 import { durableObjectBackend, upstashBackend, type RateLimitBackend } from "../functions/platform/rate-limit/backends";
 import type { Policy } from "../functions/platform/rate-limit/policies";
-import { shardName } from "../functions/platform/rate-limit/deferred-reads";
+import { shardName } from "../functions/platform/rate-limit/shards";
 import { awayFromWindowBoundary, BASE, call, createApiKey, createTenant, randomIp } from "./helpers";
 
 const haveRedis = env.TEST_UPSTASH_URL !== "";
@@ -110,7 +110,7 @@ describe("fixed-window leases (embedded backend)", () => {
     const fresh = `lease-${crypto.randomUUID()}`;
     for (let i = 0; i < 5; i++) await backend.limit(policy, fresh);
     // Leases of 1, 2, then 4 permits: the object counted 7, though only 5 were spent.
-    const seen = await env.RATE_LIMITER.getByName(`${policy.id}:${fresh}`).lease(algorithm, 0);
+    const seen = await env.RATE_LIMITER.getByName(shardName(policy.id, fresh)).lease(fresh, algorithm, 0);
     expect(seen.remaining).toBe(33);
   });
 
@@ -120,7 +120,7 @@ describe("fixed-window leases (embedded backend)", () => {
     const id = `lease-${crypto.randomUUID()}`;
     for (let i = 0; i < 3; i++) expect((await backend.limit(policy, id)).success).toBe(true);
     // Another isolate leases the rest of the window.
-    const other = await env.RATE_LIMITER.getByName(`${policy.id}:${id}`).lease(algorithm, 100);
+    const other = await env.RATE_LIMITER.getByName(shardName(policy.id, id)).lease(id, algorithm, 100);
     let allowed = 3 + other.granted;
     for (let i = 0; i < 10; i++) if ((await backend.limit(policy, id)).success) allowed++;
     expect(allowed).toBeLessThanOrEqual(40);
@@ -177,5 +177,21 @@ describe("reads under fail-open fixed windows: counted in the isolate, sent in b
     expect(statuses.slice(60)).toEqual([429, 429]);
     expect(last!.headers.get("X-RateLimit-Remaining")).toBe("0");
     expect(Number(last!.headers.get("Retry-After"))).toBeGreaterThan(0);
+  });
+});
+
+describe("limiter shards", () => {
+  it("keeps callers that share an object apart: each has its own counters", async () => {
+    await awayFromWindowBoundary();
+    const policy: Policy = { id: "shared-shard", failMode: "closed", algorithm: { kind: "sliding", limit: 2, windowMs: 60_000 } };
+    const a = `caller-${crypto.randomUUID()}`;
+    let b = `caller-${crypto.randomUUID()}`;
+    while (shardName(policy.id, b) !== shardName(policy.id, a)) b = `caller-${crypto.randomUUID()}`;
+    const backend = durableObjectBackend(env.RATE_LIMITER);
+    const run = (id: string) => Promise.all([0, 1, 2].map(async () => (await backend.limit(policy, id)).success));
+    const first = await run(a);
+    const second = await run(b);
+    expect(first.filter(Boolean)).toHaveLength(2);
+    expect(second.filter(Boolean)).toHaveLength(2);
   });
 });

@@ -2,6 +2,7 @@ import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis/cloudflare";
 import type { Algorithm, FixedWindow, LimitResult } from "./algorithms";
 import { countRead } from "./deferred-reads";
+import { shardName } from "./shards";
 import type { Policy } from "./policies";
 
 export interface LimitOutcome extends LimitResult {
@@ -86,12 +87,12 @@ export function durableObjectBackend(
         timer = setTimeout(() => reject(new BackendUnavailable("rate limiter timed out")), BACKEND_TIMEOUT_MS);
       });
       try {
-        const stub = namespace.getByName(key);
+        const stub = namespace.getByName(shardName(policy.id, identifier));
         const algorithm = policy.algorithm;
         const decide =
           algorithm.kind === "fixed"
-            ? leased(key, algorithm, Date.now(), (want) => stub.lease(algorithm, want))
-            : stub.limit(algorithm);
+            ? leased(key, algorithm, Date.now(), (want) => stub.lease(identifier, algorithm, want))
+            : stub.limit(identifier, algorithm);
         const result = await Promise.race([decide, timeout]);
         if (!result.success) blocked.set(key, result.reset);
         return result;

@@ -1,6 +1,7 @@
 import type { FixedWindow } from "./algorithms";
 import type { LimitOutcome } from "./backends";
 import type { Policy } from "./policies";
+import { shardName } from "./shards";
 
 type LimiterNamespace = DurableObjectNamespace<import("../../../durable-objects/rate-limiter").RateLimiter>;
 
@@ -8,12 +9,11 @@ type LimiterNamespace = DurableObjectNamespace<import("../../../durable-objects/
  * Reads under a fixed-window, fail-open policy are counted without a round trip: the isolate
  * decides from its own view (the window's total last confirmed by the limiter object, plus what
  * it has served since), serves, and sends its counts in batches about every 50 ms, one call per
- * shard for all callers at once. Within an isolate the limit is exact; across isolates a caller
+ * shard (see shards.ts) for all its callers at once. Within an isolate the limit is exact; across isolates a caller
  * can overshoot by what the others served in one flush interval. Counts still unsent when an
  * isolate dies are lost, which fail-open reads accept. Writes and credentials never come here.
  */
 const FLUSH_MS = 50;
-const SHARDS = 16;
 const VIEWS_MAX = 50_000;
 
 interface View {
@@ -33,16 +33,6 @@ interface Batch {
 const views = new Map<string, View>();
 const batches = new Map<string, Batch>();
 let flushing: Promise<void> | null = null;
-
-/** FNV-1a: a stable shard per caller, so one caller's counts always meet in one object. */
-function shardOf(identifier: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < identifier.length; i++) h = Math.imul(h ^ identifier.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % SHARDS;
-}
-
-/** The limiter object that counts a caller's reads under a policy. */
-export const shardName = (policyId: string, identifier: string) => `${policyId}:shard:${shardOf(identifier)}`;
 
 function viewFor(key: string, bucket: number): View {
   let view = views.get(key);
