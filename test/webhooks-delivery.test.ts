@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { Webhook as StandardWebhook } from "standardwebhooks";
+import { Webhook as SvixWebhook } from "svix";
 import { beforeAll, describe, expect, it } from "vitest";
 import { emitEvent } from "../functions/platform/events/emit";
 import { jobMessage } from "../functions/platform/jobs";
@@ -59,6 +60,9 @@ describe("delivery, verified by a Standard Webhooks verifier", () => {
     expect(() => verifier.verify(req!.body.replace("grid-7", "grid-8"), req!.headers)).toThrow();
     const older = String(Number(req!.headers["webhook-timestamp"]) - 1);
     expect(() => verifier.verify(req!.body, { ...req!.headers, "webhook-timestamp": older })).toThrow();
+
+    // Svix's own client verifies the same delivery (its headers are the Standard Webhooks ones, svix- prefixed or not).
+    expect(() => new SvixWebhook(hook.secret).verify(req!.body, req!.headers)).not.toThrow();
 
     // The seeds' verifier: hex HMAC-SHA256 of the body, keyed with the secret string.
     const key = await crypto.subtle.importKey(
@@ -124,6 +128,23 @@ describe("retries", () => {
     await eventually(async () => (d = await detail((await deliveriesOf(hook.id))[0]!.id)).status === "succeeded");
     expect(d!.attempt_log.map((a) => a.status_code)).toEqual([500, 502, 200]);
     expect(d!.attempt_log.map((a) => a.retry_in_seconds)).toEqual([0, 0, null]);
+  });
+
+  it("does not follow redirects: a 3xx is a failed attempt", async () => {
+    const elsewhere = await receiverInbox();
+    const inbox = await receiverInbox({
+      responses: [{ status: 302, headers: { Location: elsewhere.url } }],
+      then: { status: 200 },
+    });
+    const hook = await subscribe(inbox.url, ["command.executed"], {
+      retry_policy: { max_attempts: 3, backoff_multiplier: 1, max_backoff_seconds: 0 },
+    });
+    await fire();
+    await arrivals(inbox, 2);
+    let d: Detail | undefined;
+    await eventually(async () => (d = await detail((await deliveriesOf(hook.id))[0]!.id)).status === "succeeded");
+    expect(d!.attempt_log.map((a) => a.status_code)).toEqual([302, 200]);
+    expect(await elsewhere.requests()).toHaveLength(0);
   });
 
   it("honours Retry-After on 429", async () => {
