@@ -7,12 +7,12 @@ import { newId } from "../platform/ids";
 import type { Logger } from "../platform/log";
 import { applyIsolation, assertIsolatable, commandExecuted, getNode, type MeshNode } from "./mesh";
 import { applyRestore, assertRestorable } from "./restore";
+import { isoTime } from "../platform/time";
 
 /** A request nobody approved within the hour is stale: the situation it answered has moved on. */
 export const APPROVAL_TTL_MS = 3_600_000;
 
 type Approval = typeof commandApprovals.$inferSelect;
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export const approvalView = (a: Approval) => ({
   id: a.id,
@@ -21,10 +21,10 @@ export const approvalView = (a: Approval) => ({
   reason: a.reason,
   status: a.status,
   requestedBy: a.requestedBy,
-  requestedAt: iso(a.createdAt)!,
-  expiresAt: iso(a.expiresAt)!,
+  requestedAt: isoTime(a.createdAt),
+  expiresAt: isoTime(a.expiresAt),
   decidedBy: a.decidedBy,
-  decidedAt: iso(a.decidedAt),
+  decidedAt: isoTime(a.decidedAt),
   outcome: a.outcome ?? null,
 });
 

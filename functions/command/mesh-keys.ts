@@ -8,6 +8,7 @@ import type { Database } from "../platform/db";
 import { newId } from "../platform/ids";
 import type { Logger } from "../platform/log";
 import { commandExecuted } from "./mesh";
+import { isoTime } from "../platform/time";
 
 /** A retired key keeps verifying for this long, so nodes mid-update are not cut off. */
 export const KEY_GRACE_MS = 24 * 3_600_000;
@@ -66,8 +67,6 @@ export async function rotateKeys(env: Env, db: Database, p: Principal, log: Logg
   };
 }
 
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-
 /** The key history, newest first, with public keys: what nodes need to verify mesh signatures. */
 export async function listKeys(db: Database, tenantId: string, now = Date.now()) {
   const rows = await db.select().from(meshKeys).where(eq(meshKeys.tenantId, tenantId)).orderBy(desc(meshKeys.createdAt));
@@ -78,7 +77,7 @@ export async function listKeys(db: Database, tenantId: string, now = Date.now())
     ed25519Public: k.ed25519Public,
     mldsa65Public: k.mldsa65Public,
     createdAt: new Date(k.createdAt).toISOString(),
-    retiredAt: iso(k.retiredAt),
-    graceUntil: iso(k.graceUntil),
+    retiredAt: isoTime(k.retiredAt),
+    graceUntil: isoTime(k.graceUntil),
   }));
 }

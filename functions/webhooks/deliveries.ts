@@ -6,10 +6,10 @@ import { newId } from "../platform/ids";
 import { TEST_EVENT_TYPE } from "./catalog";
 import { enqueueDeliveries } from "./fanout";
 import { getWebhook } from "./store";
+import { isoTime } from "../platform/time";
 
 type Delivery = typeof webhookDeliveries.$inferSelect;
 type Attempt = typeof webhookAttempts.$inferSelect;
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export const deliveryView = (d: Delivery) => ({
   id: d.id,
@@ -18,16 +18,16 @@ export const deliveryView = (d: Delivery) => ({
   event_id: d.eventId,
   status: d.status,
   attempts: d.attempts,
-  next_attempt_at: iso(d.nextAttemptAt),
+  next_attempt_at: isoTime(d.nextAttemptAt),
   last_status_code: d.lastStatusCode,
   replay_of: d.replayOf,
-  created_at: iso(d.createdAt)!,
-  completed_at: iso(d.completedAt),
+  created_at: isoTime(d.createdAt),
+  completed_at: isoTime(d.completedAt),
 });
 
 export const attemptView = (a: Attempt) => ({
   attempt: a.attempt,
-  at: iso(a.at)!,
+  at: isoTime(a.at),
   status_code: a.statusCode,
   latency_ms: a.latencyMs,
   error: a.error,

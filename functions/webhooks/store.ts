@@ -7,13 +7,12 @@ import { newId } from "../platform/ids";
 import { isValidPattern } from "./catalog";
 import { generateSecret } from "./signing";
 import { checkWebhookUrl } from "./url-policy";
+import { isoTime } from "../platform/time";
 
 export type Webhook = typeof webhooks.$inferSelect;
 
 /** After a rotation the previous secret keeps signing alongside the new one for this long. */
 export const SECRET_OVERLAP_MS = 24 * 3_600_000;
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The public shape; the secret appears only in the responses that create it (create, rotate). */
 export const webhookView = (w: Webhook) => ({
@@ -23,14 +22,15 @@ export const webhookView = (w: Webhook) => ({
   active: w.active,
   description: w.description,
   retry_policy: w.retryPolicy,
-  created_at: iso(w.createdAt)!,
-  updated_at: iso(w.updatedAt)!,
+  created_at: isoTime(w.createdAt),
+  updated_at: isoTime(w.updatedAt),
   health: {
     consecutive_failures: w.consecutiveFailures,
-    disabled_at: iso(w.disabledAt),
+    disabled_at: isoTime(w.disabledAt),
     disabled_reason: w.disabledReason,
   },
-  previous_secret_valid_until: w.previousSecretUntil && w.previousSecretUntil > Date.now() ? iso(w.previousSecretUntil) : null,
+  previous_secret_valid_until:
+    w.previousSecretUntil && w.previousSecretUntil > Date.now() ? isoTime(w.previousSecretUntil) : null,
 });
 
 export interface WebhookInput {
