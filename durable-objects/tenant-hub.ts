@@ -1,11 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import { liveMessage, matchesSubscription as matches, type Subscription } from "../functions/platform/events/live";
 import type { SecurityEvent } from "../functions/platform/events/model";
-import { entryHash, GENESIS_HASH, type StoredEntry } from "../functions/platform/audit-chain";
+import type { StoredEntry } from "../functions/platform/audit-chain";
 import { emitEvent } from "../functions/platform/events/emit";
 import { nextSimulationDelayMs, simulatedEvent } from "../functions/platform/events/simulation";
 import { createLogger, parseLogLevel } from "../functions/platform/log";
 import { STREAM_LEASE_MS } from "../functions/platform/rate-limit/stream-slots";
+import { appendChained, chainedEntries } from "./chained-log";
 import { applySchema, type SchemaStep } from "./sql-schema";
 
 const SCHEMA: readonly SchemaStep[] = [
@@ -92,43 +93,12 @@ export class TenantHub extends DurableObject<Env> {
 
   /** Appends to the tenant's hash-chained command log; the row is written before the reply. */
   async appendAudit(actor: string, action: string, detailsJson: string): Promise<{ seq: number; hash: string }> {
-    // Hashing awaits WebCrypto, which does not hold the input gate: block other calls until the row is written.
-    return this.ctx.blockConcurrencyWhile(async () => {
-      const head = this.ctx.storage.sql
-        .exec<{ seq: number; hash: string }>("SELECT seq, hash FROM command_audit ORDER BY seq DESC LIMIT 1")
-        .toArray()[0];
-      const details = JSON.parse(detailsJson) as Record<string, unknown>;
-      const entry = { seq: (head?.seq ?? 0) + 1, at: Date.now(), actor, action, details, prevHash: head?.hash ?? GENESIS_HASH };
-      const hash = await entryHash(entry.prevHash, entry);
-      this.ctx.storage.sql.exec(
-        "INSERT INTO command_audit (seq, at, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        entry.seq,
-        entry.at,
-        actor,
-        action,
-        detailsJson,
-        entry.prevHash,
-        hash,
-      );
-      return { seq: entry.seq, hash };
-    });
+    const { seq, hash } = await appendChained(this.ctx, "command_audit", actor, action, detailsJson);
+    return { seq, hash };
   }
 
   auditEntries(): StoredEntry[] {
-    return this.ctx.storage.sql
-      .exec<{ seq: number; at: number; actor: string; action: string; details: string; prev_hash: string; hash: string }>(
-        "SELECT * FROM command_audit ORDER BY seq",
-      )
-      .toArray()
-      .map((r) => ({
-        seq: r.seq,
-        at: r.at,
-        actor: r.actor,
-        action: r.action,
-        detailsJson: r.details,
-        prevHash: r.prev_hash,
-        hash: r.hash,
-      }));
+    return chainedEntries(this.ctx, "command_audit");
   }
 
   /** Turns the tenant's simulated threat stream on or off; it survives restarts (storage and alarm). */
