@@ -1,6 +1,8 @@
 import { adminCredentialRoutes } from "./admin/credentials";
+import { adminMachineRoutes } from "./admin/machines";
 import { adminRoutes } from "./admin/routes";
 import { avAuthRoutes } from "./av/auth-routes";
+import { avDeviceRoutes } from "./av/device-routes";
 import { commandApprovalRoutes } from "./command/approval-routes";
 import { commandAuditRoutes } from "./command/audit-routes";
 import { commandAuthRoutes } from "./command/auth-routes";
@@ -27,6 +29,7 @@ export function buildApp(): Router {
   app.route("/", jwksRoutes());
   app.route("/admin", adminRoutes());
   app.route("/admin", adminCredentialRoutes());
+  app.route("/admin", adminMachineRoutes());
   app.route("/", commandAuthRoutes());
   app.route("/", commandEventRoutes());
   app.route("/", commandMeshRoutes());
@@ -34,6 +37,7 @@ export function buildApp(): Router {
   app.route("/", commandAuditRoutes());
   app.route("/", commandOperationRoutes());
   app.route("/", avAuthRoutes());
+  app.route("/", avDeviceRoutes());
   app.route("/", quantumOAuthRoutes());
   app.route("/", incidentsAuthRoutes());
   app.route("/", webhookRoutes("quantum"));

@@ -11,6 +11,7 @@ import { createLogger, parseLogLevel } from "./platform/log";
 import { runMaintenance } from "./platform/maintenance";
 
 export { ConnectionSlots } from "../durable-objects/connection-slots";
+export { MachineState } from "../durable-objects/machine-state";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { ReplayGuard } from "../durable-objects/replay-guard";
 export { TenantHub } from "../durable-objects/tenant-hub";

@@ -5,3 +5,4 @@ export * from "./identity";
 export * from "./events";
 export * from "./mesh";
 export * from "./webhooks";
+export * from "./machines";

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { endSession, setSessionCookie } from "../platform/auth/cookies";
 import { createSession } from "../platform/auth/sessions";
 import { checkPassword } from "../platform/auth/user-tokens";
@@ -8,6 +9,7 @@ import { errorResponses, json } from "../platform/openapi";
 import { rateLimit } from "../platform/rate-limit/middleware";
 import { CREDENTIAL_POLICY } from "../platform/rate-limit/policies";
 import { createRouter } from "../platform/router";
+import type { AppEnv } from "../platform/types";
 
 const tags = ["Endpoint agent claims"];
 
@@ -28,6 +30,9 @@ const loginRoute = createRoute({
   },
 });
 
+/** The same sign-in at the path the agent-claims docs use. */
+const loginAliasRoute = createRoute({ ...loginRoute, path: "/api/av/login", operationId: "avOwnerLoginAlias" });
+
 const logoutRoute = createRoute({
   method: "post",
   path: "/api/av/auth/logout",
@@ -39,21 +44,23 @@ const logoutRoute = createRoute({
 });
 
 export function avAuthRoutes() {
+  const login = async (c: Context<AppEnv>, body: { username: string; password: string }) => {
+    const { username, password } = body;
+    const db = database(c.env.DB);
+    const user = await checkPassword(db, username, password);
+    if (!user) throw new ApiError("unauthorized", "Invalid username or password");
+    const session = await createSession(db, c.env.AUTH_SECRET, {
+      tenantId: user.tenantId,
+      kind: "zeq",
+      role: user.role,
+      userId: user.id,
+    });
+    setSessionCookie(c, "zeq", session.cookie);
+    return c.json({ ok: true as const, expires_at: new Date(session.expiresAt).toISOString() }, 200);
+  };
   return createRouter()
-    .openapi(loginRoute, async (c) => {
-      const { username, password } = c.req.valid("json");
-      const db = database(c.env.DB);
-      const user = await checkPassword(db, username, password);
-      if (!user) throw new ApiError("unauthorized", "Invalid username or password");
-      const session = await createSession(db, c.env.AUTH_SECRET, {
-        tenantId: user.tenantId,
-        kind: "zeq",
-        role: user.role,
-        userId: user.id,
-      });
-      setSessionCookie(c, "zeq", session.cookie);
-      return c.json({ ok: true as const, expires_at: new Date(session.expiresAt).toISOString() }, 200);
-    })
+    .openapi(loginRoute, (c) => login(c, c.req.valid("json")))
+    .openapi(loginAliasRoute, (c) => login(c, c.req.valid("json")))
     .openapi(logoutRoute, async (c) => {
       await endSession(c, "zeq");
       return c.json({ ok: true as const }, 200);

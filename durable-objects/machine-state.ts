@@ -1,0 +1,67 @@
+import { DurableObject } from "cloudflare:workers";
+import type { StoredEntry } from "../functions/platform/audit-chain";
+import { appendChained, chainedEntries, chainedLogDdl } from "./chained-log";
+import { applySchema, type SchemaStep } from "./sql-schema";
+
+const SCHEMA: readonly SchemaStep[] = [
+  {
+    version: 1,
+    sql: "CREATE TABLE devices (device_id TEXT PRIMARY KEY, name TEXT NOT NULL, os TEXT NOT NULL, installed_zeqond INTEGER NOT NULL, transition_id TEXT NOT NULL, quarantined INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL)",
+  },
+  { version: 2, sql: chainedLogDdl("transitions") },
+];
+
+export interface Device {
+  device_id: string;
+  name: string;
+  os: string;
+  installed_zeqond: number;
+  transition_id: string;
+  quarantined: boolean;
+}
+
+/**
+ * One object per agent-claims machine (named by its slug): its devices and its hash-chained
+ * log of transitions (the seed's `transition_id`s). Every change is written before the reply.
+ */
+export class MachineState extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    applySchema(ctx.storage.sql, SCHEMA);
+  }
+
+  listDevices(): Device[] {
+    return this.ctx.storage.sql
+      .exec<{
+        device_id: string;
+        name: string;
+        os: string;
+        installed_zeqond: number;
+        transition_id: string;
+        quarantined: number;
+      }>("SELECT device_id, name, os, installed_zeqond, transition_id, quarantined FROM devices ORDER BY created_at, device_id")
+      .toArray()
+      .map((d) => ({ ...d, quarantined: d.quarantined === 1 }));
+  }
+
+  /** Installs a device; its installation is the device's first transition. */
+  async addDevice(actor: string, deviceId: string, name: string, os: string, zeqond: number): Promise<Device> {
+    const transitionId = crypto.randomUUID();
+    const details = JSON.stringify({ transition_id: transitionId, device_id: deviceId, name, os, zeqond });
+    await appendChained(this.ctx, "transitions", actor, "device.installed", details);
+    this.ctx.storage.sql.exec(
+      "INSERT INTO devices (device_id, name, os, installed_zeqond, transition_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      deviceId,
+      name,
+      os,
+      zeqond,
+      transitionId,
+      Date.now(),
+    );
+    return { device_id: deviceId, name, os, installed_zeqond: zeqond, transition_id: transitionId, quarantined: false };
+  }
+
+  transitions(): StoredEntry[] {
+    return chainedEntries(this.ctx, "transitions");
+  }
+}
