@@ -1,6 +1,7 @@
 import { adminCredentialRoutes } from "./admin/credentials";
 import { adminMachineRoutes } from "./admin/machines";
 import { adminRoutes } from "./admin/routes";
+import { avAuditRoutes } from "./av/audit-routes";
 import { avAuthRoutes } from "./av/auth-routes";
 import { avDeviceRoutes } from "./av/device-routes";
 import { commandApprovalRoutes } from "./command/approval-routes";
@@ -38,6 +39,7 @@ export function buildApp(): Router {
   app.route("/", commandOperationRoutes());
   app.route("/", avAuthRoutes());
   app.route("/", avDeviceRoutes());
+  app.route("/", avAuditRoutes());
   app.route("/", quantumOAuthRoutes());
   app.route("/", incidentsAuthRoutes());
   app.route("/", webhookRoutes("quantum"));

@@ -87,3 +87,34 @@ describe("/api/av/devices", () => {
     expect((await postJson("/api/av/devices", { slug, name: "x", os: "linux" }, strangerCookie)).status).toBe(403);
   });
 });
+
+describe("GET /api/av/audit/verify", () => {
+  it("reports a sound chain to the owner and, for a public machine, to anyone; names the first tampered transition", async () => {
+    const { runInDurableObject } = await import("cloudflare:test");
+    const slug = "audit-public-01";
+    expect((await register(tenantId, { slug, owner_user_id: owner.id, visibility: "public" })).status).toBe(201);
+    for (const name of ["a", "b", "c"]) await postJson("/api/av/devices", { slug, name, os: "linux" }, ownerCookie);
+    const sound = await call(`/api/av/audit/verify?slug=${slug}`);
+    expect(await sound.json()).toEqual({ ok: true, slug, valid: true, length: 3, first_broken_seq: null });
+
+    await runInDurableObject(env.MACHINE_STATE.getByName(slug), (_, state) => {
+      state.storage.sql.exec(
+        'UPDATE transitions SET details = replace(details, \'"name":"b"\', \'"name":"evil"\') WHERE seq = 2',
+      );
+    });
+    const tampered = (await (await call(`/api/av/audit/verify?slug=${slug}`, { headers: strangerCookie })).json()) as {
+      valid: boolean;
+      first_broken_seq: number;
+    };
+    expect(tampered).toMatchObject({ valid: false, first_broken_seq: 2 });
+  });
+
+  it("keeps a private machine's chain to its owner: 403 for others, 404 for unknown slugs", async () => {
+    const slug = "audit-private-01";
+    expect((await register(tenantId, { slug, owner_user_id: owner.id, visibility: "private" })).status).toBe(201);
+    expect((await call(`/api/av/audit/verify?slug=${slug}`)).status).toBe(403);
+    expect((await call(`/api/av/audit/verify?slug=${slug}`, { headers: strangerCookie })).status).toBe(403);
+    expect((await call(`/api/av/audit/verify?slug=${slug}`, { headers: ownerCookie })).status).toBe(200);
+    expect((await call("/api/av/audit/verify?slug=nobody-here")).status).toBe(404);
+  });
+});

@@ -49,3 +49,9 @@ export const isOwner = (m: Machine, p: Principal | undefined) =>
 export function requireOwner(m: Machine, p: Principal): void {
   if (!isOwner(m, p)) throw new ApiError("forbidden", `Only the owner of '${m.slug}' may do this`, { slug: m.slug });
 }
+
+/** The seed's read gate (threats, mesh feed, audit): the owner always; anyone when the machine is public. */
+export function requireReader(m: Machine, p: Principal | undefined): void {
+  if (m.visibility === "public" || isOwner(m, p)) return;
+  throw new ApiError("forbidden", `Machine '${m.slug}' is private`, { slug: m.slug });
+}
