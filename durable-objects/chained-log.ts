@@ -15,25 +15,34 @@ export function appendChained(
   action: string,
   detailsJson: string,
 ): Promise<{ seq: number; hash: string; at: number }> {
-  return ctx.blockConcurrencyWhile(async () => {
-    const head = ctx.storage.sql
-      .exec<{ seq: number; hash: string }>(`SELECT seq, hash FROM ${table} ORDER BY seq DESC LIMIT 1`)
-      .toArray()[0];
-    const details = JSON.parse(detailsJson) as Record<string, unknown>;
-    const entry = { seq: (head?.seq ?? 0) + 1, at: Date.now(), actor, action, details, prevHash: head?.hash ?? GENESIS_HASH };
-    const hash = await entryHash(entry.prevHash, entry);
-    ctx.storage.sql.exec(
-      `INSERT INTO ${table} (seq, at, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      entry.seq,
-      entry.at,
-      actor,
-      action,
-      detailsJson,
-      entry.prevHash,
-      hash,
-    );
-    return { seq: entry.seq, hash, at: entry.at };
-  });
+  return ctx.blockConcurrencyWhile(() => appendChainedHoldingLock(ctx, table, actor, action, detailsJson));
+}
+
+/** For a caller already inside `blockConcurrencyWhile` (it decides and appends as one step). */
+export async function appendChainedHoldingLock(
+  ctx: DurableObjectState,
+  table: string,
+  actor: string,
+  action: string,
+  detailsJson: string,
+): Promise<{ seq: number; hash: string; at: number }> {
+  const head = ctx.storage.sql
+    .exec<{ seq: number; hash: string }>(`SELECT seq, hash FROM ${table} ORDER BY seq DESC LIMIT 1`)
+    .toArray()[0];
+  const details = JSON.parse(detailsJson) as Record<string, unknown>;
+  const entry = { seq: (head?.seq ?? 0) + 1, at: Date.now(), actor, action, details, prevHash: head?.hash ?? GENESIS_HASH };
+  const hash = await entryHash(entry.prevHash, entry);
+  ctx.storage.sql.exec(
+    `INSERT INTO ${table} (seq, at, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    entry.seq,
+    entry.at,
+    actor,
+    action,
+    detailsJson,
+    entry.prevHash,
+    hash,
+  );
+  return { seq: entry.seq, hash, at: entry.at };
 }
 
 export function chainedEntries(ctx: DurableObjectState, table: string): StoredEntry[] {
