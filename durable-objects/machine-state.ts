@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { StoredEntry } from "../functions/platform/audit-chain";
 import { appendChained, chainedEntries, chainedLogDdl } from "./chained-log";
+import { claimsSince, CLAIMS_DDL, recordClaim, type ClaimInput, type ClaimRecord } from "./claim-ledger";
 import { applySchema, type SchemaStep } from "./sql-schema";
 
 const SCHEMA: readonly SchemaStep[] = [
@@ -9,6 +10,8 @@ const SCHEMA: readonly SchemaStep[] = [
     sql: "CREATE TABLE devices (device_id TEXT PRIMARY KEY, name TEXT NOT NULL, os TEXT NOT NULL, installed_zeqond INTEGER NOT NULL, transition_id TEXT NOT NULL, quarantined INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL)",
   },
   { version: 2, sql: chainedLogDdl("transitions") },
+  { version: 3, sql: CLAIMS_DDL[0]! },
+  { version: 4, sql: CLAIMS_DDL[1]! },
 ];
 
 export interface Device {
@@ -59,6 +62,15 @@ export class MachineState extends DurableObject<Env> {
       Date.now(),
     );
     return { device_id: deviceId, name, os, installed_zeqond: zeqond, transition_id: transitionId, quarantined: false };
+  }
+
+  /** Decides and records a claim as one step; written before the reply. */
+  ingestClaim(input: ClaimInput): Promise<ClaimRecord> {
+    return this.ctx.blockConcurrencyWhile(() => recordClaim(this.ctx, input));
+  }
+
+  threats(sinceZeqond: number, limit: number): ClaimRecord[] {
+    return claimsSince(this.ctx.storage.sql, sinceZeqond, limit);
   }
 
   transitions(): StoredEntry[] {

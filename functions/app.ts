@@ -3,6 +3,7 @@ import { adminMachineRoutes } from "./admin/machines";
 import { adminRoutes } from "./admin/routes";
 import { avAuditRoutes } from "./av/audit-routes";
 import { avAuthRoutes } from "./av/auth-routes";
+import { avClaimRoutes } from "./av/claim-routes";
 import { avDeviceRoutes } from "./av/device-routes";
 import { commandApprovalRoutes } from "./command/approval-routes";
 import { commandAuditRoutes } from "./command/audit-routes";
@@ -40,6 +41,7 @@ export function buildApp(): Router {
   app.route("/", avAuthRoutes());
   app.route("/", avDeviceRoutes());
   app.route("/", avAuditRoutes());
+  app.route("/", avClaimRoutes());
   app.route("/", quantumOAuthRoutes());
   app.route("/", incidentsAuthRoutes());
   app.route("/", webhookRoutes("quantum"));

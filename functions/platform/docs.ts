@@ -44,6 +44,12 @@ const SECURITY_SCHEMES = {
     name: "zeq_auth_token",
     description: "Machine-owner session from POST /api/av/auth/login",
   },
+  ZeqSmKey: {
+    type: "apiKey",
+    in: "header",
+    name: "X-Zeq-SM-Key",
+    description: "Agent-claims key (zsm_…), bound to one machine",
+  },
   OAuthClientBasic: { type: "http", scheme: "basic", description: "OAuth client_id:client_secret at the token endpoint" },
   QuantumOAuth: {
     type: "oauth2",

@@ -43,6 +43,12 @@ export const COMMAND_POLICIES = {
   mesh: fixed("command-mesh", 120, MIN, "open-for-reads"),
 } as const;
 
+/** Agent claims (the seed names no numbers): per key for claims, per caller for reads. */
+export const AV_POLICIES = {
+  claim: sliding("av-claim", 600, MIN),
+  read: fixed("av-read", 120, MIN, "open"),
+} as const;
+
 /** Incident response seed: per authentication method, per hour. */
 export const INCIDENTS_POLICIES = {
   jwt: sliding("incidents-jwt", 1000, HOUR, "open-for-reads"),
