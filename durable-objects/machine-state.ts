@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { StoredEntry } from "../functions/platform/audit-chain";
 import { appendChained, chainedEntries, chainedLogDdl } from "./chained-log";
 import { claimsSince, CLAIMS_DDL, recordClaim, type ClaimInput, type ClaimRecord } from "./claim-ledger";
+import { feed, MESH_DDL, recordFire, subscribersFor, type FeedEntry } from "./machine-mesh";
 import { applySchema, type SchemaStep } from "./sql-schema";
 
 const SCHEMA: readonly SchemaStep[] = [
@@ -12,6 +13,9 @@ const SCHEMA: readonly SchemaStep[] = [
   { version: 2, sql: chainedLogDdl("transitions") },
   { version: 3, sql: CLAIMS_DDL[0]! },
   { version: 4, sql: CLAIMS_DDL[1]! },
+  { version: 5, sql: MESH_DDL[0]! },
+  { version: 6, sql: MESH_DDL[1]! },
+  { version: 7, sql: MESH_DDL[2]! },
 ];
 
 export interface Device {
@@ -71,6 +75,42 @@ export class MachineState extends DurableObject<Env> {
 
   threats(sinceZeqond: number, limit: number): ClaimRecord[] {
     return claimsSince(this.ctx.storage.sql, sinceZeqond, limit);
+  }
+
+  /** This machine (the subscriber) follows a publisher's tag. */
+  subscribe(publisher: string, tag: string): void {
+    this.ctx.storage.sql.exec(
+      "INSERT OR IGNORE INTO subscriptions (publisher_slug, tag, created_at) VALUES (?, ?, ?)",
+      publisher,
+      tag,
+      Date.now(),
+    );
+  }
+
+  unsubscribe(publisher: string, tag: string): boolean {
+    return (
+      this.ctx.storage.sql
+        .exec("DELETE FROM subscriptions WHERE publisher_slug = ? AND tag = ? RETURNING tag", publisher, tag)
+        .toArray().length > 0
+    );
+  }
+
+  /** This machine (the publisher) learns of, or forgets, a subscriber. */
+  setSubscriber(subscriber: string, tag: string, on: boolean): void {
+    if (on) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO subscribers (subscriber_slug, tag) VALUES (?, ?)", subscriber, tag);
+    else this.ctx.storage.sql.exec("DELETE FROM subscribers WHERE subscriber_slug = ? AND tag = ?", subscriber, tag);
+  }
+
+  subscribers(claimType: string): string[] {
+    return subscribersFor(this.ctx.storage.sql, claimType);
+  }
+
+  publisherFired(publisher: string, claimType: string, auditRowId: string, zeqond: number): void {
+    recordFire(this.ctx.storage.sql, publisher, claimType, auditRowId, zeqond);
+  }
+
+  meshFeed(): FeedEntry[] {
+    return feed(this.ctx.storage.sql);
   }
 
   transitions(): StoredEntry[] {

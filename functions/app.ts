@@ -5,6 +5,7 @@ import { avAuditRoutes } from "./av/audit-routes";
 import { avAuthRoutes } from "./av/auth-routes";
 import { avClaimRoutes } from "./av/claim-routes";
 import { avDeviceRoutes } from "./av/device-routes";
+import { avMeshRoutes } from "./av/mesh-routes";
 import { commandApprovalRoutes } from "./command/approval-routes";
 import { commandAuditRoutes } from "./command/audit-routes";
 import { commandAuthRoutes } from "./command/auth-routes";
@@ -42,6 +43,7 @@ export function buildApp(): Router {
   app.route("/", avDeviceRoutes());
   app.route("/", avAuditRoutes());
   app.route("/", avClaimRoutes());
+  app.route("/", avMeshRoutes());
   app.route("/", quantumOAuthRoutes());
   app.route("/", incidentsAuthRoutes());
   app.route("/", webhookRoutes("quantum"));

@@ -142,3 +142,66 @@ describe("GET /api/av/threats", () => {
     expect((await call(`/api/av/threats?slug=${slug}&window=soon`, { headers: ownerCookie })).status).toBe(400);
   });
 });
+
+describe("the machine mesh", () => {
+  it("A subscribes to B; B fires; A's feed advances once per fire and `notified` names A", async () => {
+    const owner = await createUser(tenantId, "mia@claims.test", "analyst");
+    const login = await postJson("/api/av/login", { username: owner.username, password: owner.password });
+    const cookie = { Cookie: `zeq_auth_token=${parseSetCookie(login, "zeq_auth_token")!.value}` };
+    for (const [s, visibility] of [
+      ["mesh-a", "private"],
+      ["mesh-b", "public"],
+    ])
+      expect(
+        (await postJson(`/admin/tenants/${tenantId}/machines`, { slug: s, owner_user_id: owner.id, visibility }, adminHeaders))
+          .status,
+      ).toBe(201);
+    const bKey = {
+      "X-Zeq-SM-Key": (await createApiKey(tenantId, { name: "b", scopes: ["write"], header: "X-Zeq-SM-Key", machine: "mesh-b" }))
+        .key,
+    };
+    const bDevice = (
+      (await (await postJson("/api/av/devices", { slug: "mesh-b", name: "srv", os: "linux" }, cookie)).json()) as {
+        device_id: string;
+      }
+    ).device_id;
+
+    const sub = await postJson("/api/av/subscriptions", { slug: "mesh-a", publisher_slug: "mesh-b" }, cookie);
+    expect(sub.status).toBe(201);
+    expect(await sub.json()).toEqual({ ok: true, slug: "mesh-a", publisher_slug: "mesh-b", tag: "av.threat.detected" });
+    // Only the subscriber's owner may subscribe it; a private publisher is not followable by strangers.
+    expect((await postJson("/api/av/subscriptions", { slug: "mesh-a", publisher_slug: "mesh-b" }, ownerCookie)).status).toBe(403);
+    expect((await postJson("/api/av/subscriptions", { slug: "mesh-a", publisher_slug: "nope-nope" }, cookie)).status).toBe(404);
+
+    const fire = {
+      claim_type: "c2_callback",
+      claim_payload: { interval_jitter_ms: 10, mean_interval_ms: 1000, host: "203.0.113.9" },
+      device_id: bDevice,
+      captured_at_zeqond: now(),
+    };
+    const fired = (await (await claim(fire, bKey)).json()) as ClaimResponse;
+    expect(fired).toMatchObject({ fired: true, notified: ["mesh-a"], s_forensic: 0.99 });
+    const retried = (await (await claim(fire, bKey)).json()) as ClaimResponse;
+    expect(retried.notified).toEqual(["mesh-a"]);
+
+    const feed = (await (await call("/api/av/mesh-feed?slug=mesh-a", { headers: cookie })).json()) as {
+      subscriptions: { publisher_slug: string; fire_count: number; last_fired_zeqond: string }[];
+    };
+    expect(feed.subscriptions).toEqual([
+      { publisher_slug: "mesh-b", tag: "av.threat.detected", fire_count: 1, last_fired_zeqond: String(fire.captured_at_zeqond) },
+    ]);
+    expect((await call("/api/av/mesh-feed?slug=mesh-a")).status).toBe(403);
+    expect((await call("/api/av/mesh-feed?slug=mesh-b")).status).toBe(200);
+
+    const del = await call("/api/av/subscriptions", {
+      method: "DELETE",
+      headers: { "Content-Type": "application/json", ...cookie },
+      body: JSON.stringify({ slug: "mesh-a", publisher_slug: "mesh-b" }),
+    });
+    expect(del.status).toBe(200);
+    const later = (await (
+      await claim({ ...fire, claim_payload: { ...fire.claim_payload, host: "198.51.100.7" } }, bKey)
+    ).json()) as ClaimResponse;
+    expect(later.notified).toEqual([]);
+  });
+});

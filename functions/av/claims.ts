@@ -72,6 +72,15 @@ async function announce(env: Env, machine: Machine, r: ClaimRecord, log: Logger)
   );
 }
 
+/** Every machine subscribed to this publisher's fires (or to this claim type) counts the fire once. */
+async function fanOut(env: Env, publisher: Machine, r: ClaimRecord): Promise<string[]> {
+  const subscribers = await env.MACHINE_STATE.getByName(publisher.slug).subscribers(r.claim_type);
+  await Promise.all(
+    subscribers.map((s) => env.MACHINE_STATE.getByName(s).publisherFired(publisher.slug, r.claim_type, r.audit_row_id, r.zeqond)),
+  );
+  return subscribers;
+}
+
 export async function ingestClaim(env: Env, machine: Machine, p: Principal, claim: Claim, log: Logger) {
   const { s, derived } = score(claim);
   const fingerprint = await claimFingerprint(claim);
@@ -92,7 +101,9 @@ export async function ingestClaim(env: Env, machine: Machine, p: Principal, clai
     log.error("claim write failed", { slug: machine.slug, error: err instanceof Error ? err.message : String(err) });
     throw new ApiError("audit_write_failed", "The claim could not be recorded; nothing was written, retry it");
   }
-  // Emission is idempotent by event id, so a retried claim re-announces safely if the first attempt stopped short.
+  // Emission and the mesh fan-out are idempotent (by event id; by audit row at each subscriber), so a
+  // retried claim completes safely whatever the first attempt got through.
+  const notified = record.fired ? await fanOut(env, machine, record) : [];
   if (record.fired) await announce(env, machine, record, log);
   return {
     ok: true as const,
@@ -101,7 +112,7 @@ export async function ingestClaim(env: Env, machine: Machine, p: Principal, clai
     s_forensic: record.s_forensic,
     fired: record.fired,
     blockers: record.blockers,
-    notified: [] as string[],
+    notified,
     fingerprint: record.fingerprint,
   };
 }
