@@ -77,6 +77,23 @@ export class MachineState extends DurableObject<Env> {
     return claimsSince(this.ctx.storage.sql, sinceZeqond, limit);
   }
 
+  /** Quarantines or releases a device (a transition either way); null for an unknown device. */
+  async setQuarantine(actor: string, deviceId: string, quarantined: boolean): Promise<{ transition_id: string } | null> {
+    const known = this.ctx.storage.sql.exec("SELECT 1 FROM devices WHERE device_id = ?", deviceId).toArray();
+    if (!known.length) return null;
+    const transitionId = crypto.randomUUID();
+    const action = quarantined ? "device.quarantined" : "device.released";
+    await appendChained(
+      this.ctx,
+      "transitions",
+      actor,
+      action,
+      JSON.stringify({ transition_id: transitionId, device_id: deviceId }),
+    );
+    this.ctx.storage.sql.exec("UPDATE devices SET quarantined = ? WHERE device_id = ?", quarantined ? 1 : 0, deviceId);
+    return { transition_id: transitionId };
+  }
+
   /** This machine (the subscriber) follows a publisher's tag. */
   subscribe(publisher: string, tag: string): void {
     this.ctx.storage.sql.exec(

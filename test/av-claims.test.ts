@@ -122,6 +122,29 @@ describe("POST /api/av/claim", () => {
   });
 });
 
+describe("device quarantine", () => {
+  it("stops a quarantined device's claims from firing until it is released", async () => {
+    const q = (quarantined: boolean, headers = ownerCookie) =>
+      postJson("/api/av/devices/quarantine", { slug, device_id: deviceId, quarantined }, headers);
+    const res = await q(true);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, device_id: deviceId, quarantined: true });
+    const strong = (exec: string) =>
+      spawn({
+        claim_payload: { instances_in_30_pulses: 99, max_instances: 100, exec_path: exec },
+        hf_scores: [{ hf_id: "HF20", value: 1 }],
+      });
+    const blocked = (await (await claim(strong("/tmp/q1"))).json()) as ClaimResponse;
+    expect(blocked).toMatchObject({ fired: false, blockers: ["device_quarantined"] });
+    expect((await q(false)).status).toBe(200);
+    expect(((await (await claim(strong("/tmp/q2"))).json()) as ClaimResponse).fired).toBe(true);
+    expect(
+      (await postJson("/api/av/devices/quarantine", { slug, device_id: "dev_missing", quarantined: true }, ownerCookie)).status,
+    ).toBe(404);
+    expect((await q(true, {})).status).toBe(401);
+  });
+});
+
 describe("GET /api/av/threats", () => {
   it("lists the window's claims for the owner, 403 for others on a private machine, 404 unknown, 400 bad window", async () => {
     const res = await call(`/api/av/threats?slug=${slug}&window=1h`, { headers: ownerCookie });

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authenticate, principalOf } from "../platform/auth/authenticate";
 import { database } from "../platform/db";
+import { notFound } from "../platform/errors";
 import { randomHex } from "../platform/ids";
 import { errorResponses, json } from "../platform/openapi";
 import { createRouter } from "../platform/router";
@@ -54,6 +55,31 @@ const createRouteDef = createRoute({
   },
 });
 
+const quarantineRoute = createRoute({
+  method: "post",
+  path: "/api/av/devices/quarantine",
+  operationId: "avQuarantineDevice",
+  summary: "Quarantine a device (its claims stop firing) or release it (owner only)",
+  tags,
+  security,
+  middleware: [ownerAuth()],
+  request: {
+    body: {
+      required: true,
+      ...json(
+        z.object({ slug, device_id: z.string().regex(/^dev_[A-Za-z0-9_-]{1,64}$/, "a device id"), quarantined: z.boolean() }),
+      ),
+    },
+  },
+  responses: {
+    200: {
+      description: "Done",
+      ...json(z.object({ ok: z.literal(true), device_id: z.string(), quarantined: z.boolean(), transition_id: z.string() })),
+    },
+    ...errorResponses("av", 400, 401, 403, 404, 413, 415),
+  },
+});
+
 export function avDeviceRoutes() {
   return createRouter()
     .openapi(listRoute, async (c) => {
@@ -68,6 +94,15 @@ export function avDeviceRoutes() {
         transition_id: d.transition_id,
       }));
       return c.json({ ok: true as const, slug: machine.slug, devices: view }, 200);
+    })
+    .openapi(quarantineRoute, async (c) => {
+      const { slug: machineSlug, device_id, quarantined } = c.req.valid("json");
+      const machine = await findMachine(database(c.env.DB), machineSlug);
+      const p = principalOf(c);
+      requireOwner(machine, p);
+      const done = await c.env.MACHINE_STATE.getByName(machine.slug).setQuarantine(`${p.kind}:${p.id}`, device_id, quarantined);
+      if (!done) throw notFound(`Device '${device_id}'`, { device_id });
+      return c.json({ ok: true as const, device_id, quarantined, transition_id: done.transition_id }, 200);
     })
     .openapi(createRouteDef, async (c) => {
       const { slug: machineSlug, name, os } = c.req.valid("json");
