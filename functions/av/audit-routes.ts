@@ -1,23 +1,20 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { firstBrokenLink } from "../platform/audit-chain";
-import { authenticate } from "../platform/auth/authenticate";
 import { database } from "../platform/db";
 import { errorResponses, json } from "../platform/openapi";
 import { createRouter } from "../platform/router";
-import { findMachine, requireReader, SLUG } from "./machines";
-
-/** The owner's cookie, or nobody at all for a public machine. */
-const readerSecurity: Record<string, string[]>[] = [{ ZeqSession: [] }, {}];
+import { avTags, readerGuard, readerSecurity, slugSchema } from "./route-kit";
+import { findMachine, requireReader } from "./machines";
 
 const verifyRoute = createRoute({
   method: "get",
   path: "/api/av/audit/verify",
   operationId: "avAuditVerify",
   summary: "Recompute the machine's hash-chained transition log; report the first broken link, if any",
-  tags: ["Endpoint agent claims"],
+  tags: avTags,
   security: readerSecurity,
-  middleware: [authenticate({ cookie: "zeq", optional: true })],
-  request: { query: z.object({ slug: z.string().regex(SLUG, "a machine slug") }) },
+  middleware: readerGuard(),
+  request: { query: z.object({ slug: slugSchema }) },
   responses: {
     200: {
       description: "Verification",

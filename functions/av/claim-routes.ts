@@ -7,12 +7,11 @@ import { rateLimit } from "../platform/rate-limit/middleware";
 import { AV_POLICIES } from "../platform/rate-limit/policies";
 import { createRouter } from "../platform/router";
 import { ingestClaim, machineOfKey } from "./claims";
-import { findMachine, requireReader, SLUG } from "./machines";
+import { findMachine, requireReader } from "./machines";
+import { avTags, deviceIdSchema, readerGuard, readerSecurity, slugSchema } from "./route-kit";
 import { BUILT_IN_CLAIM_TYPES, CUSTOM_CLAIM_TYPE, ZEQOND_HZ, zeqondOf } from "./scoring";
 
-const tags = ["Endpoint agent claims"];
-/** The owner's cookie, or nobody at all for a public machine. */
-const readerSecurity: Record<string, string[]>[] = [{ ZeqSession: [] }, {}];
+const tags = avTags;
 const claimType = z
   .string()
   .max(100)
@@ -24,7 +23,7 @@ const claimType = z
 const ClaimBody = z.object({
   claim_type: claimType,
   claim_payload: z.record(z.string(), z.unknown()),
-  device_id: z.string().regex(/^dev_[A-Za-z0-9_-]{1,64}$/, "a device id (dev_…)"),
+  device_id: deviceIdSchema,
   captured_at_zeqond: z.number().int().min(0),
   hf_scores: z
     .array(z.object({ hf_id: z.string().regex(/^HF([1-9]|1[0-9]|20)$/, "HF1…HF20"), value: z.number().min(0).max(1) }))
@@ -81,8 +80,8 @@ const threatsRoute = createRoute({
   summary: "The machine's claims in a window, newest first (owner, or anyone for a public machine)",
   tags,
   security: readerSecurity,
-  middleware: [authenticate({ cookie: "zeq", optional: true }), rateLimit(AV_POLICIES.read)],
-  request: { query: z.object({ slug: z.string().regex(SLUG, "a machine slug"), window: z.string().max(10).default("24h") }) },
+  middleware: readerGuard(),
+  request: { query: z.object({ slug: slugSchema, window: z.string().max(10).default("24h") }) },
   responses: {
     200: {
       description: "Threats",

@@ -5,13 +5,14 @@ import { notFound } from "../platform/errors";
 import { randomHex } from "../platform/ids";
 import { errorResponses, json } from "../platform/openapi";
 import { createRouter } from "../platform/router";
-import { findMachine, requireOwner, SLUG } from "./machines";
+import { findMachine, requireOwner } from "./machines";
+import { avTags, deviceIdSchema, slugSchema } from "./route-kit";
 import { zeqondOf } from "./scoring";
 
-const tags = ["Endpoint agent claims"];
+const tags = avTags;
 const security: Record<string, string[]>[] = [{ ZeqSession: [] }];
 const ownerAuth = () => authenticate({ cookie: "zeq" });
-const slug = z.string().regex(SLUG, "a machine slug");
+const slug = slugSchema;
 
 const Device = z
   .object({ device_id: z.string(), name: z.string(), os: z.string(), installed_zeqond: z.string(), transition_id: z.string() })
@@ -66,9 +67,7 @@ const quarantineRoute = createRoute({
   request: {
     body: {
       required: true,
-      ...json(
-        z.object({ slug, device_id: z.string().regex(/^dev_[A-Za-z0-9_-]{1,64}$/, "a device id"), quarantined: z.boolean() }),
-      ),
+      ...json(z.object({ slug, device_id: deviceIdSchema, quarantined: z.boolean() })),
     },
   },
   responses: {

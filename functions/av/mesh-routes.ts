@@ -4,15 +4,13 @@ import { authenticate, principalOf } from "../platform/auth/authenticate";
 import { database } from "../platform/db";
 import { notFound } from "../platform/errors";
 import { errorResponses, json } from "../platform/openapi";
-import { rateLimit } from "../platform/rate-limit/middleware";
-import { AV_POLICIES } from "../platform/rate-limit/policies";
 import { createRouter } from "../platform/router";
-import { findMachine, requireOwner, requireReader, SLUG } from "./machines";
+import { findMachine, requireOwner, requireReader } from "./machines";
+import { avTags, readerGuard, readerSecurity, slugSchema } from "./route-kit";
 import { BUILT_IN_CLAIM_TYPES, CUSTOM_CLAIM_TYPE } from "./scoring";
 
-const tags = ["Endpoint agent claims"];
-const readerSecurity: Record<string, string[]>[] = [{ ZeqSession: [] }, {}];
-const slug = z.string().regex(SLUG, "a machine slug");
+const tags = avTags;
+const slug = slugSchema;
 const tag = z
   .string()
   .max(100)
@@ -30,7 +28,7 @@ const feedRoute = createRoute({
   summary: "The publishers this machine follows, with fire counts (owner, or anyone for a public machine)",
   tags,
   security: readerSecurity,
-  middleware: [authenticate({ cookie: "zeq", optional: true }), rateLimit(AV_POLICIES.read)],
+  middleware: readerGuard(),
   request: { query: z.object({ slug }) },
   responses: {
     200: {
