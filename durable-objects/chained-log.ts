@@ -18,13 +18,17 @@ export function appendChained(
   return ctx.blockConcurrencyWhile(() => appendChainedHoldingLock(ctx, table, actor, action, detailsJson));
 }
 
-/** For a caller already inside `blockConcurrencyWhile` (it decides and appends as one step). */
+/**
+ * For a caller already inside `blockConcurrencyWhile` (it decides and appends as one step).
+ * `alongside` writes the caller's own row in the same transaction as the entry.
+ */
 export async function appendChainedHoldingLock(
   ctx: DurableObjectState,
   table: string,
   actor: string,
   action: string,
   detailsJson: string,
+  alongside?: (seq: number) => void,
 ): Promise<{ seq: number; hash: string; at: number }> {
   const head = ctx.storage.sql
     .exec<{ seq: number; hash: string }>(`SELECT seq, hash FROM ${table} ORDER BY seq DESC LIMIT 1`)
@@ -32,16 +36,19 @@ export async function appendChainedHoldingLock(
   const details = JSON.parse(detailsJson) as Record<string, unknown>;
   const entry = { seq: (head?.seq ?? 0) + 1, at: Date.now(), actor, action, details, prevHash: head?.hash ?? GENESIS_HASH };
   const hash = await entryHash(entry.prevHash, entry);
-  ctx.storage.sql.exec(
-    `INSERT INTO ${table} (seq, at, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    entry.seq,
-    entry.at,
-    actor,
-    action,
-    detailsJson,
-    entry.prevHash,
-    hash,
-  );
+  ctx.storage.transactionSync(() => {
+    ctx.storage.sql.exec(
+      `INSERT INTO ${table} (seq, at, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      entry.seq,
+      entry.at,
+      actor,
+      action,
+      detailsJson,
+      entry.prevHash,
+      hash,
+    );
+    alongside?.(entry.seq);
+  });
   return { seq: entry.seq, hash, at: entry.at };
 }
 

@@ -1,3 +1,4 @@
+import { TRUST_BONUS, TRUST_MIN_PUBLISHERS } from "../functions/av/scoring";
 import { appendChainedHoldingLock } from "./chained-log";
 
 /**
@@ -7,6 +8,7 @@ import { appendChainedHoldingLock } from "./chained-log";
 export const CLAIMS_DDL = [
   "CREATE TABLE claims (audit_row_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, device_id TEXT NOT NULL, claim_type TEXT NOT NULL, captured_zeqond INTEGER NOT NULL, fingerprint TEXT NOT NULL, s_forensic REAL NOT NULL, fired INTEGER NOT NULL, blockers TEXT NOT NULL, derived TEXT, created_at INTEGER NOT NULL, UNIQUE (fingerprint, captured_zeqond))",
   "CREATE INDEX claims_zeqond ON claims (captured_zeqond)",
+  "ALTER TABLE claims ADD COLUMN trust_bonus REAL NOT NULL DEFAULT 0",
 ];
 
 /** A capture more than this far from the object's clock (either way) is stale: about 46 minutes. */
@@ -18,6 +20,8 @@ export interface ClaimInput {
   claim_type: string;
   captured_at_zeqond: number;
   fingerprint: string;
+  /** The device-independent match key (see `claimIndicator`). */
+  indicator: string;
   /** Null when no score could be computed (no hf_scores and nothing to derive from). */
   s_forensic: number | null;
   theta: number;
@@ -75,39 +79,59 @@ function blockersFor(sql: SqlStorage, c: ClaimInput): string[] {
   return blockers;
 }
 
-/** Must run inside `blockConcurrencyWhile`. A retry of the same claim returns the original row. */
+/** Peers' corroboration: how many other machines this one has seen fire the same indicator. */
+function trustBonus(sql: SqlStorage, indicator: string): { bonus: number; publishers: number } {
+  const row = sql
+    .exec<{ n: number }>("SELECT count(DISTINCT publisher_slug) AS n FROM seen_fires WHERE indicator = ?", indicator)
+    .toArray()[0];
+  const publishers = row?.n ?? 0;
+  return { bonus: publishers >= TRUST_MIN_PUBLISHERS ? TRUST_BONUS : 0, publishers };
+}
+
+/**
+ * Must run inside `blockConcurrencyWhile`. A retry of the same claim returns the original row.
+ * The chain entry and the claim row are written in one transaction: both or neither.
+ */
 export async function recordClaim(ctx: DurableObjectState, c: ClaimInput): Promise<ClaimRecord> {
   const sql = ctx.storage.sql;
   const same = sql
     .exec<Row>("SELECT * FROM claims WHERE fingerprint = ? AND captured_zeqond = ?", c.fingerprint, c.captured_at_zeqond)
     .toArray()[0];
   if (same) return toRecord(same, false);
-  const blockers = blockersFor(sql, c);
+  const trust = c.s_forensic === null ? { bonus: 0, publishers: 0 } : trustBonus(sql, c.indicator);
+  const scored = {
+    ...c,
+    s_forensic: c.s_forensic === null ? null : Math.min(1, Math.round((c.s_forensic + trust.bonus) * 1000) / 1000),
+  };
+  const blockers = blockersFor(sql, scored);
   const row: Row = {
     audit_row_id: crypto.randomUUID(),
     device_id: c.device_id,
     claim_type: c.claim_type,
     captured_zeqond: c.captured_at_zeqond,
     fingerprint: c.fingerprint,
-    s_forensic: c.s_forensic ?? 0,
+    s_forensic: scored.s_forensic ?? 0,
     fired: blockers.length === 0 ? 1 : 0,
     blockers: JSON.stringify(blockers),
   };
-  const details = JSON.stringify({ ...row, fired: row.fired === 1, blockers, derived: c.derived });
-  const { seq } = await appendChainedHoldingLock(ctx, "transitions", c.actor, "claim.recorded", details);
-  sql.exec(
-    "INSERT INTO claims (audit_row_id, seq, device_id, claim_type, captured_zeqond, fingerprint, s_forensic, fired, blockers, derived, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    row.audit_row_id,
-    seq,
-    row.device_id,
-    row.claim_type,
-    row.captured_zeqond,
-    row.fingerprint,
-    row.s_forensic,
-    row.fired,
-    row.blockers,
-    c.derived,
-    Date.now(),
+  const trustNote = trust.bonus ? { trust_bonus: trust.bonus, corroborating_publishers: trust.publishers } : {};
+  const details = JSON.stringify({ ...row, fired: row.fired === 1, blockers, derived: c.derived, ...trustNote });
+  await appendChainedHoldingLock(ctx, "transitions", c.actor, "claim.recorded", details, (seq) =>
+    sql.exec(
+      "INSERT INTO claims (audit_row_id, seq, device_id, claim_type, captured_zeqond, fingerprint, s_forensic, fired, blockers, derived, trust_bonus, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      row.audit_row_id,
+      seq,
+      row.device_id,
+      row.claim_type,
+      row.captured_zeqond,
+      row.fingerprint,
+      row.s_forensic,
+      row.fired,
+      row.blockers,
+      c.derived,
+      trust.bonus,
+      Date.now(),
+    ),
   );
   return toRecord(row, true);
 }

@@ -6,6 +6,8 @@ export const MESH_DDL = [
   "CREATE TABLE subscriptions (publisher_slug TEXT NOT NULL, tag TEXT NOT NULL, fire_count INTEGER NOT NULL DEFAULT 0, last_fired_zeqond INTEGER, created_at INTEGER NOT NULL, PRIMARY KEY (publisher_slug, tag))",
   "CREATE TABLE subscribers (subscriber_slug TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (subscriber_slug, tag))",
   "CREATE TABLE seen_fires (audit_row_id TEXT NOT NULL, publisher_slug TEXT NOT NULL, PRIMARY KEY (publisher_slug, audit_row_id))",
+  "ALTER TABLE seen_fires ADD COLUMN indicator TEXT",
+  "CREATE INDEX seen_fires_indicator ON seen_fires (indicator, publisher_slug)",
 ];
 
 /** The tag every fire matches; a claim type as the tag matches fires of that type only. */
@@ -38,13 +40,22 @@ export function subscribersFor(sql: SqlStorage, claimType: string): string[] {
     .map((r) => r.subscriber_slug);
 }
 
+export interface Fire {
+  publisher: string;
+  claimType: string;
+  auditRowId: string;
+  zeqond: number;
+  indicator: string;
+}
+
 /** Counts one publisher fire once, however often it is delivered. */
-export function recordFire(sql: SqlStorage, publisher: string, claimType: string, auditRowId: string, zeqond: number): void {
+export function recordFire(sql: SqlStorage, { publisher, claimType, auditRowId, zeqond, indicator }: Fire): void {
   const fresh = sql
     .exec(
-      "INSERT OR IGNORE INTO seen_fires (audit_row_id, publisher_slug) VALUES (?, ?) RETURNING audit_row_id",
+      "INSERT OR IGNORE INTO seen_fires (audit_row_id, publisher_slug, indicator) VALUES (?, ?, ?) RETURNING audit_row_id",
       auditRowId,
       publisher,
+      indicator,
     )
     .toArray();
   if (!fresh.length) return;

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { StoredEntry } from "../functions/platform/audit-chain";
 import { appendChained, chainedEntries, chainedLogDdl } from "./chained-log";
 import { claimsSince, CLAIMS_DDL, recordClaim, type ClaimInput, type ClaimRecord } from "./claim-ledger";
-import { feed, MESH_DDL, recordFire, subscribersFor, type FeedEntry } from "./machine-mesh";
+import { feed, MESH_DDL, recordFire, subscribersFor, type FeedEntry, type Fire } from "./machine-mesh";
 import { applySchema, type SchemaStep } from "./sql-schema";
 
 const SCHEMA: readonly SchemaStep[] = [
@@ -16,6 +16,9 @@ const SCHEMA: readonly SchemaStep[] = [
   { version: 5, sql: MESH_DDL[0]! },
   { version: 6, sql: MESH_DDL[1]! },
   { version: 7, sql: MESH_DDL[2]! },
+  { version: 8, sql: CLAIMS_DDL[2]! },
+  { version: 9, sql: MESH_DDL[3]! },
+  { version: 10, sql: MESH_DDL[4]! },
 ];
 
 export interface Device {
@@ -122,8 +125,8 @@ export class MachineState extends DurableObject<Env> {
     return subscribersFor(this.ctx.storage.sql, claimType);
   }
 
-  publisherFired(publisher: string, claimType: string, auditRowId: string, zeqond: number): void {
-    recordFire(this.ctx.storage.sql, publisher, claimType, auditRowId, zeqond);
+  publisherFired(fire: Fire): void {
+    recordFire(this.ctx.storage.sql, fire);
   }
 
   meshFeed(): FeedEntry[] {

@@ -9,6 +9,7 @@ import { findMachine, type Machine } from "./machines";
 import {
   BUILT_IN_CLAIM_TYPES,
   claimFingerprint,
+  claimIndicator,
   compositeScore,
   DERIVED_HF,
   zeqondOf,
@@ -73,17 +74,16 @@ async function announce(env: Env, machine: Machine, r: ClaimRecord, log: Logger)
 }
 
 /** Every machine subscribed to this publisher's fires (or to this claim type) counts the fire once. */
-async function fanOut(env: Env, publisher: Machine, r: ClaimRecord): Promise<string[]> {
+async function fanOut(env: Env, publisher: Machine, r: ClaimRecord, indicator: string): Promise<string[]> {
   const subscribers = await env.MACHINE_STATE.getByName(publisher.slug).subscribers(r.claim_type);
-  await Promise.all(
-    subscribers.map((s) => env.MACHINE_STATE.getByName(s).publisherFired(publisher.slug, r.claim_type, r.audit_row_id, r.zeqond)),
-  );
+  const fire = { publisher: publisher.slug, claimType: r.claim_type, auditRowId: r.audit_row_id, zeqond: r.zeqond, indicator };
+  await Promise.all(subscribers.map((s) => env.MACHINE_STATE.getByName(s).publisherFired(fire)));
   return subscribers;
 }
 
 export async function ingestClaim(env: Env, machine: Machine, p: Principal, claim: Claim, log: Logger) {
   const { s, derived } = score(claim);
-  const fingerprint = await claimFingerprint(claim);
+  const [fingerprint, indicator] = await Promise.all([claimFingerprint(claim), claimIndicator(claim)]);
   let record: ClaimRecord;
   try {
     record = await env.MACHINE_STATE.getByName(machine.slug).ingestClaim({
@@ -92,6 +92,7 @@ export async function ingestClaim(env: Env, machine: Machine, p: Principal, clai
       claim_type: claim.claim_type,
       captured_at_zeqond: claim.captured_at_zeqond,
       fingerprint,
+      indicator,
       s_forensic: s,
       theta: machine.theta,
       now_zeqond: zeqondOf(Date.now()),
@@ -103,7 +104,7 @@ export async function ingestClaim(env: Env, machine: Machine, p: Principal, clai
   }
   // Emission and the mesh fan-out are idempotent (by event id; by audit row at each subscriber), so a
   // retried claim completes safely whatever the first attempt got through.
-  const notified = record.fired ? await fanOut(env, machine, record) : [];
+  const notified = record.fired ? await fanOut(env, machine, record, indicator) : [];
   if (record.fired) await announce(env, machine, record, log);
   return {
     ok: true as const,

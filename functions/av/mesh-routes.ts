@@ -19,7 +19,9 @@ const tag = z
     `${ANY_FIRE_TAG} (every fire) or a claim type`,
   )
   .default(ANY_FIRE_TAG);
-const Subscription = z.object({ slug, publisher_slug: slug, tag });
+const Subscription = z
+  .object({ slug, publisher_slug: slug, tag })
+  .refine((b) => b.slug !== b.publisher_slug, { message: "A machine cannot follow itself", path: ["publisher_slug"] });
 
 const feedRoute = createRoute({
   method: "get",

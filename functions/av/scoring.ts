@@ -110,24 +110,34 @@ export const DERIVED_HF: Record<
 /** Captures within one 30-zeqond window ("30 pulses") share a fingerprint bucket. */
 export const FINGERPRINT_BUCKET_ZEQONDS = 30;
 
+type ClaimIdentity = {
+  claim_type: string;
+  claim_payload: Record<string, unknown>;
+  device_id: string;
+  captured_at_zeqond: number;
+};
+
+const timeBucket = (zeqond: number) => Math.floor(zeqond / FINGERPRINT_BUCKET_ZEQONDS);
+
 /**
  * SHA-256 of the RFC 8785 canonical JSON of the claim's identity and its capture bucket, so
  * peers can match a threat without exchanging payloads. (Key order by UTF-16 code units and
  * ECMAScript number form are what `canonicalJson` produces.)
  */
-export async function claimFingerprint(claim: {
-  claim_type: string;
-  claim_payload: Record<string, unknown>;
-  device_id: string;
-  captured_at_zeqond: number;
-}): Promise<string> {
-  const bucket = Math.floor(claim.captured_at_zeqond / FINGERPRINT_BUCKET_ZEQONDS);
-  return sha256Hex(
-    canonicalJson({
-      claim_type: claim.claim_type,
-      claim_payload: claim.claim_payload,
-      device_id: claim.device_id,
-      time_bucket: bucket,
-    }),
-  );
+export function claimFingerprint(claim: ClaimIdentity): Promise<string> {
+  const { claim_type, claim_payload, device_id } = claim;
+  return sha256Hex(canonicalJson({ claim_type, claim_payload, device_id, time_bucket: timeBucket(claim.captured_at_zeqond) }));
 }
+
+/**
+ * The fingerprint without the device: device ids are per machine, so the same threat seen on
+ * two machines never shares a fingerprint. Peers match each other's fires by this instead.
+ */
+export function claimIndicator(claim: ClaimIdentity): Promise<string> {
+  const { claim_type, claim_payload } = claim;
+  return sha256Hex(canonicalJson({ claim_type, claim_payload, time_bucket: timeBucket(claim.captured_at_zeqond) }));
+}
+
+/** A subscriber's own claim gains this much when ≥ TRUST_MIN_PUBLISHERS others fired its indicator. */
+export const TRUST_BONUS = 0.05;
+export const TRUST_MIN_PUBLISHERS = 2;
