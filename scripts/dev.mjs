@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { adminConfig, adminRequest } from "./admin-client.mjs";
+import { seedDemoAgent } from "./demo-agent.mjs";
 import { seedDemoMesh } from "./demo-mesh.mjs";
 import { ensureDevVars } from "./dev-vars.mjs";
 import { wranglerSpawn, wranglerSync } from "./wrangler.mjs";
@@ -45,8 +46,11 @@ async function seedDemo(cfg) {
   await adminRequest(cfg, "DELETE", `/admin/tenants/${tenant.id}/api-keys/${seedKey.id}`);
   const password = randomBytes(18).toString("base64url");
   const username = existing ? `${DEMO.username.split("@")[0]}-${Date.now()}@demo.vigil.local` : DEMO.username;
-  await adminRequest(cfg, "POST", `/admin/tenants/${tenant.id}/users`, { username, password, role: DEMO.role });
-  const creds = { tenant_id: tenant.id, username, password };
+  const user = await adminRequest(cfg, "POST", `/admin/tenants/${tenant.id}/users`, { username, password, role: DEMO.role });
+  return saveCredentials({ tenant_id: tenant.id, user_id: user.id, username, password });
+}
+
+function saveCredentials(creds) {
   mkdirSync(dirname(CREDENTIALS), { recursive: true });
   writeFileSync(CREDENTIALS, JSON.stringify(creds, null, 2), { mode: 0o600 });
   return creds;
@@ -54,12 +58,15 @@ async function seedDemo(cfg) {
 
 const cfg = adminConfig();
 await waitForHealth(cfg.url);
-const demo = await seedDemo(cfg);
+let demo = await seedDemo(cfg);
+if (!demo.agent) demo = saveCredentials({ ...demo, agent: await seedDemoAgent(cfg, demo) });
 console.log(`
   Vigil is listening on ${cfg.url}
     API docs      ${cfg.url}/docs  (OpenAPI: ${cfg.url}/openapi.json)
     Admin API     Authorization: Bearer <ADMIN_TOKEN from .dev.vars>   e.g. npm run admin -- tenants:list
     Demo tenant   ${demo.tenant_id} (simulation mode: a threat event every few seconds; a 30-node mesh)
     Demo admin    ${demo.username} / ${demo.password}
+    Demo agent    echo '{"exec_path":"/tmp/.x/miner","instances_in_30_pulses":95,"max_instances":100}' |
+                    npm run agent -- --slug ${demo.agent.slug} --key ${demo.agent.key} --device ${demo.agent.device_id}
                   (saved in ${CREDENTIALS})
 `);

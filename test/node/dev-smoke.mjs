@@ -1,10 +1,11 @@
 // The README's first command, end to end: `npm run dev` on a fresh state directory must
 // start Vigil, seed the demo tenant, print how to sign in, and serve the admin CLI.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { checkAgentLoop } from "./agent-loop.mjs";
 
 const results = [];
 function check(name, ok, detail = "") {
@@ -110,6 +111,8 @@ try {
     "the demo tenant's stream produces threat events on first run",
     events.length > 0 && /^[A-Z]{2}$/.test(events[0].countryCode),
   );
+  const demo = JSON.parse(readFileSync(join(state, "demo-credentials.json"), "utf8"));
+  await checkAgentLoop({ base: `http://localhost:${port}`, env, demo, sessionCookie: cookie, check });
   const ready = await fetch(`http://localhost:${port}/readyz`);
   check("the local Worker is ready (D1 and Durable Object)", ready.status === 200);
   const landing = await fetch(`http://localhost:${port}/`);
