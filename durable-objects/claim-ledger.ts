@@ -9,6 +9,10 @@ export const CLAIMS_DDL = [
   "CREATE TABLE claims (audit_row_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, device_id TEXT NOT NULL, claim_type TEXT NOT NULL, captured_zeqond INTEGER NOT NULL, fingerprint TEXT NOT NULL, s_forensic REAL NOT NULL, fired INTEGER NOT NULL, blockers TEXT NOT NULL, derived TEXT, created_at INTEGER NOT NULL, UNIQUE (fingerprint, captured_zeqond))",
   "CREATE INDEX claims_zeqond ON claims (captured_zeqond)",
   "ALTER TABLE claims ADD COLUMN trust_bonus REAL NOT NULL DEFAULT 0",
+  // Newest-first reads order by (captured_zeqond, seq): an index on the zeqond alone left SQLite
+  // sorting every row of the window to settle ties, so a read cost grew with the log.
+  "DROP INDEX claims_zeqond",
+  "CREATE INDEX claims_recent ON claims (captured_zeqond, seq)",
 ];
 
 /** A capture more than this far from the object's clock (either way) is stale: about 46 minutes. */
@@ -79,11 +83,11 @@ function blockersFor(sql: SqlStorage, c: ClaimInput): string[] {
   return blockers;
 }
 
+export const TRUST_SQL = "SELECT count(DISTINCT publisher_slug) AS n FROM seen_fires WHERE indicator = ?";
+
 /** Peers' corroboration: how many other machines this one has seen fire the same indicator. */
 function trustBonus(sql: SqlStorage, indicator: string): { bonus: number; publishers: number } {
-  const row = sql
-    .exec<{ n: number }>("SELECT count(DISTINCT publisher_slug) AS n FROM seen_fires WHERE indicator = ?", indicator)
-    .toArray()[0];
+  const row = sql.exec<{ n: number }>(TRUST_SQL, indicator).toArray()[0];
   const publishers = row?.n ?? 0;
   return { bonus: publishers >= TRUST_MIN_PUBLISHERS ? TRUST_BONUS : 0, publishers };
 }
@@ -136,13 +140,12 @@ export async function recordClaim(ctx: DurableObjectState, c: ClaimInput): Promi
   return toRecord(row, true);
 }
 
+export const RECENT_CLAIMS_SQL =
+  "SELECT * FROM claims WHERE captured_zeqond >= ? ORDER BY captured_zeqond DESC, seq DESC LIMIT ?";
+
 export function claimsSince(sql: SqlStorage, sinceZeqond: number, limit: number): ClaimRecord[] {
   return sql
-    .exec<Row>(
-      "SELECT * FROM claims WHERE captured_zeqond >= ? ORDER BY captured_zeqond DESC, seq DESC LIMIT ?",
-      sinceZeqond,
-      limit,
-    )
+    .exec<Row>(RECENT_CLAIMS_SQL, sinceZeqond, limit)
     .toArray()
     .map((r) => toRecord(r, false));
 }

@@ -19,6 +19,8 @@ const SCHEMA: readonly SchemaStep[] = [
   { version: 8, sql: CLAIMS_DDL[2]! },
   { version: 9, sql: MESH_DDL[3]! },
   { version: 10, sql: MESH_DDL[4]! },
+  { version: 11, sql: CLAIMS_DDL[3]! },
+  { version: 12, sql: CLAIMS_DDL[4]! },
 ];
 
 export interface Device {

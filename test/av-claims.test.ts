@@ -155,7 +155,7 @@ describe("GET /api/av/threats", () => {
       count: number;
       threats: { fired: boolean; zeqond: string; transition_id: string }[];
     };
-    expect(body).toMatchObject({ ok: true, window: "1h" });
+    expect(body).toMatchObject({ ok: true, window: "1h", truncated: false });
     expect(body.count).toBe(body.threats.length);
     expect(body.threats.some((t) => t.fired)).toBe(true);
     expect(body.threats.every((t) => /^\d+$/.test(t.zeqond))).toBe(true);

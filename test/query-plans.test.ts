@@ -1,6 +1,8 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { RECENT_CLAIMS_SQL, TRUST_SQL } from "../durable-objects/claim-ledger";
 import { meshLinks, meshNodes, securityEvents } from "../schema";
 import { linkEnds } from "../functions/command/mesh";
 import { database } from "../functions/platform/db";
@@ -43,5 +45,25 @@ describe("hot-path queries use an index, never a scan of the tenant's rows", () 
     const lines = await plan(q);
     expect(lines.join("\n")).toMatch(/USING INDEX sqlite_autoindex_security_events_1 \(id=\?\)/);
     expect(lines.join("\n")).not.toMatch(/security_events_tenant_time/);
+  });
+});
+
+describe("a machine's object reads through its indexes", () => {
+  const planIn = (sql: string, ...params: unknown[]) =>
+    runInDurableObject(env.MACHINE_STATE.getByName("plan-machine"), (_, state) =>
+      state.storage.sql
+        .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...params)
+        .toArray()
+        .map((r) => r.detail),
+    );
+
+  it("lists the newest claims of a window without sorting the window", async () => {
+    const plan = await planIn(RECENT_CLAIMS_SQL, 0, 1000);
+    expect(plan).toEqual([expect.stringMatching(/SEARCH claims USING INDEX claims_recent \(captured_zeqond>\?\)/)]);
+  });
+
+  it("counts a peer indicator's publishers through an index", async () => {
+    const plan = await planIn(TRUST_SQL, "x");
+    expect(plan.join("\n")).toMatch(/USING COVERING INDEX seen_fires_indicator \(indicator=\?\)/);
   });
 });

@@ -73,6 +73,9 @@ function windowSeconds(window: string): number {
   return seconds;
 }
 
+/** The newest this many claims of the window; `truncated` says when the window held more. */
+const MAX_THREATS = 1000;
+
 const threatsRoute = createRoute({
   method: "get",
   path: "/api/av/threats",
@@ -91,6 +94,9 @@ const threatsRoute = createRoute({
           slug: z.string(),
           window: z.string(),
           count: z.number().int(),
+          truncated: z
+            .boolean()
+            .openapi({ description: `true when the window held more than the ${MAX_THREATS} newest claims listed` }),
           threats: z.array(
             z.object({
               transition_id: z.string(),
@@ -122,8 +128,8 @@ export function avClaimRoutes() {
       const machine = await findMachine(database(c.env.DB), slug);
       requireReader(machine, c.get("principal"));
       const since = zeqondOf(Date.now()) - Math.ceil(seconds * ZEQOND_HZ);
-      const rows = await c.env.MACHINE_STATE.getByName(machine.slug).threats(since, 1000);
-      const threats = rows.map((r) => ({
+      const rows = await c.env.MACHINE_STATE.getByName(machine.slug).threats(since, MAX_THREATS + 1);
+      const threats = rows.slice(0, MAX_THREATS).map((r) => ({
         transition_id: r.audit_row_id,
         zeqond: String(r.zeqond),
         claim_type: r.claim_type,
@@ -132,6 +138,7 @@ export function avClaimRoutes() {
         s_forensic: r.s_forensic,
         fired: r.fired,
       }));
-      return c.json({ ok: true as const, slug: machine.slug, window, count: threats.length, threats }, 200);
+      const truncated = rows.length > MAX_THREATS;
+      return c.json({ ok: true as const, slug: machine.slug, window, count: threats.length, truncated, threats }, 200);
     });
 }
