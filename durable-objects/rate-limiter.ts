@@ -2,11 +2,12 @@ import { DurableObject } from "cloudflare:workers";
 import {
   addFixed,
   applyAlgorithm,
-  leaseFixed,
+  leaseWindow,
   type Algorithm,
   type CounterStore,
   type FixedWindow,
   type LimitResult,
+  type Window,
 } from "../functions/platform/rate-limit/algorithms";
 import { applySchema, type SchemaStep } from "./sql-schema";
 
@@ -51,9 +52,9 @@ export class RateLimiter extends DurableObject<Env> {
     return result;
   }
 
-  /** Several permits of a fixed window at once, for a caller's isolate to spend locally. */
-  async lease(identifier: string, algorithm: FixedWindow, want: number): Promise<LimitResult & { granted: number }> {
-    const result = leaseFixed(this.prefixed(identifier), algorithm, want, Date.now());
+  /** Several permits of a window at once, for a caller's isolate to spend locally. */
+  async lease(identifier: string, algorithm: Window, want: number): Promise<LimitResult & { granted: number }> {
+    const result = leaseWindow(this.prefixed(identifier), algorithm, want, Date.now());
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 60_000);
     return result;
   }

@@ -2,7 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApp } from "../functions/app";
-import { applyAlgorithm, type CounterStore } from "../functions/platform/rate-limit/algorithms";
+import { applyAlgorithm, leaseWindow, type CounterStore } from "../functions/platform/rate-limit/algorithms";
 import {
   adminHeaders,
   awayFromWindowBoundary,
@@ -165,5 +165,21 @@ describe("algorithms (as @upstash/ratelimit defines them)", () => {
     const a = { kind: "token", maxTokens: 5, refillRate: 2, intervalMs: 1000 } as const;
     expect(Array.from({ length: 6 }, () => applyAlgorithm(store, a, 0).success)).toEqual([true, true, true, true, true, false]);
     expect([1000, 1000, 1000].map((t) => applyAlgorithm(store, a, t).success)).toEqual([true, true, false]);
+  });
+
+  it("a sliding-window lease grants only what the weighted previous window leaves, and agrees with per-request decisions", () => {
+    const a = { kind: "sliding", limit: 10, windowMs: 1000 } as const;
+    const store = memory();
+    for (let i = 0; i < 10; i++) applyAlgorithm(store, a, 100);
+    // Halfway through the next window, half of the previous ten still count: five permits remain.
+    expect(leaseWindow(store, a, 8, 1500)).toMatchObject({ granted: 5, remaining: 0, success: true });
+    expect(leaseWindow(store, a, 1, 1500)).toMatchObject({ granted: 0, success: false });
+    expect(applyAlgorithm(store, a, 1500).success).toBe(false);
+    // Leased and per-request callers share one count: the same trace never passes the limit.
+    const mixed = memory();
+    let served = 0;
+    for (let t = 0; t < 3000; t += 37)
+      served += t % 2 ? leaseWindow(mixed, a, 3, t).granted : +applyAlgorithm(mixed, a, t).success;
+    expect(served).toBeLessThanOrEqual(10 * 3 + 10);
   });
 });

@@ -61,19 +61,24 @@ function token(store: CounterStore, a: Extract<Algorithm, { kind: "token" }>, no
 }
 
 export type FixedWindow = Extract<Algorithm, { kind: "fixed" }>;
+export type Window = Extract<Algorithm, { kind: "fixed" | "sliding" }>;
 
 /**
- * Grants up to `want` permits of the current fixed window at once, counting them all as used
- * now. A caller that spends them later can never exceed the limit; permits it never spends are
- * lost to it, which only ever errs toward denying.
+ * Grants up to `want` permits of the current window at once, counting them all as used now.
+ * A caller that spends them later, within the same window, can never exceed the limit: for a
+ * sliding window the previous window's weight only falls as the window goes on, so judging it
+ * at lease time is the stricter reading. Permits never spent are lost, which only errs toward
+ * denying.
  */
-export function leaseFixed(store: CounterStore, a: FixedWindow, want: number, now: number): LimitResult & { granted: number } {
+export function leaseWindow(store: CounterStore, a: Window, want: number, now: number): LimitResult & { granted: number } {
   const bucket = Math.floor(now / a.windowMs);
-  const key = `f:${bucket}`;
+  const sliding = a.kind === "sliding";
+  const key = `${sliding ? "s" : "f"}:${bucket}`;
   const used = store.get(key) ?? 0;
-  const granted = Math.max(0, Math.min(want, a.limit - used));
-  if (granted > 0) store.set(key, used + granted, now + a.windowMs);
-  const remaining = Math.max(0, a.limit - used - granted);
+  const previous = sliding ? Math.floor((1 - (now % a.windowMs) / a.windowMs) * (store.get(`s:${bucket - 1}`) ?? 0)) : 0;
+  const granted = Math.max(0, Math.min(want, a.limit - used - previous));
+  if (granted > 0) store.set(key, used + granted, now + a.windowMs * (sliding ? 2 : 1) + (sliding ? 1000 : 0));
+  const remaining = Math.max(0, a.limit - used - previous - granted);
   return { success: granted > 0, granted, limit: a.limit, remaining, reset: (bucket + 1) * a.windowMs };
 }
 

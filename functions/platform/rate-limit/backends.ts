@@ -1,6 +1,6 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis/cloudflare";
-import type { Algorithm, FixedWindow, LimitResult } from "./algorithms";
+import type { Algorithm, LimitResult, Window } from "./algorithms";
 import { countRead } from "./deferred-reads";
 import { shardName } from "./shards";
 import type { Policy } from "./policies";
@@ -36,11 +36,11 @@ function cachedDenial(key: string, limit: number, now: number): LimitOutcome | n
 }
 
 /**
- * Fixed-window permits leased from the limiter object and spent in the isolate, so a busy
- * caller pays one object round trip per lease instead of per request. A lease starts at one
- * permit and doubles while the caller keeps coming back in the same window, up to an eighth of
- * the limit (at most 8): an idle caller reserves nothing it does not use. Sliding windows and
- * token buckets are decided per request.
+ * Window permits (fixed or sliding) leased from the limiter object and spent in the isolate, so
+ * a busy caller pays one object round trip per lease instead of per request. A lease starts at
+ * one permit and doubles while the caller keeps coming back in the same window, up to an eighth
+ * of the limit (at most 8): an idle caller reserves nothing it does not use. A lease ends with
+ * its window. Token buckets are decided per request.
  */
 const leases = new Map<string, { bucket: number; permits: number; remaining: number; want: number }>();
 const MAX_LEASE = 8;
@@ -48,7 +48,7 @@ const LEASES_MAX = 50_000;
 
 async function leased(
   key: string,
-  a: FixedWindow,
+  a: Window,
   now: number,
   call: (want: number) => Promise<LimitResult & { granted: number }>,
 ): Promise<LimitResult> {
@@ -90,7 +90,7 @@ export function durableObjectBackend(
         const stub = namespace.getByName(shardName(policy.id, identifier));
         const algorithm = policy.algorithm;
         const decide =
-          algorithm.kind === "fixed"
+          algorithm.kind !== "token"
             ? leased(key, algorithm, Date.now(), (want) => stub.lease(identifier, algorithm, want))
             : stub.limit(identifier, algorithm);
         const result = await Promise.race([decide, timeout]);
