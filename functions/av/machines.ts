@@ -36,9 +36,23 @@ export async function createMachine(
   return { slug };
 }
 
+/**
+ * Registry rows cached in the isolate: every claim and read looks its machine up, and a row
+ * changes only at creation today (no route edits owner, visibility or θ). The TTL bounds how
+ * stale a later edit could be; unknown slugs are never cached, so a new machine is found at once.
+ */
+const registry = new Map<string, { machine: Machine; until: number }>();
+const REGISTRY_TTL_MS = 30_000;
+const REGISTRY_MAX = 10_000;
+
 export async function findMachine(db: Database, slug: string): Promise<Machine> {
+  const now = Date.now();
+  const hit = registry.get(slug);
+  if (hit && hit.until > now) return hit.machine;
   const machine = await db.select().from(machines).where(eq(machines.slug, slug)).get();
   if (!machine) throw new ApiError("machine_not_found", `No machine '${slug}'`, { slug });
+  if (registry.size >= REGISTRY_MAX) registry.delete(registry.keys().next().value!);
+  registry.set(slug, { machine, until: now + REGISTRY_TTL_MS });
   return machine;
 }
 
