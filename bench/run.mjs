@@ -7,7 +7,8 @@ import { seedCommandTenant, seedEvents, seedMesh } from "./lib/command-seed.mjs"
 import { measureCorrelationCpu } from "./lib/correlation-cpu.mjs";
 import { measureFanout } from "./lib/fanout.mjs";
 import { measureWebhookFanout } from "./lib/webhook-fanout.mjs";
-import { buildScenarios, HEALTHZ } from "./lib/scenarios.mjs";
+import { seedAgentClaims } from "./lib/av-seed.mjs";
+import { buildScenarios, HEALTHZ, THREATS_100K, THREATS_1K } from "./lib/scenarios.mjs";
 import { seedCredentials } from "./lib/seed.mjs";
 import { startBaseline, startVigil } from "./lib/servers.mjs";
 
@@ -43,7 +44,9 @@ const command = {
   eventIds: await seedEvents(servers.vigil.db, commandTenant.tenantId, 10_000),
   nodeIds: await seedMesh(servers.vigil.db, commandTenant.tenantId, 20_000),
 };
-const SCENARIOS = buildScenarios({ creds, command });
+console.log("seeding agent-claims machines (and a 100,000-claim log)…");
+const av = await seedAgentClaims(servers.vigil);
+const SCENARIOS = buildScenarios({ creds, command, av });
 
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const active = SCENARIOS.filter((s) => !only || only.test(s.name) || !s.target.startsWith("vigil") || s.name === HEALTHZ);
@@ -95,6 +98,16 @@ for (const r of results) {
   r.ratio_to_healthz = pairedRatio(r, byName[HEALTHZ]);
   r.ratio_to_primitive = r.primitive ? pairedRatio(r, byName[r.primitive]) : null;
 }
+/** How a read's latency grows with the log under it: run i of the large log over run i of the small one. */
+const latencyGrowth =
+  byName[THREATS_1K] && byName[THREATS_100K]
+    ? Object.fromEntries(
+        ["p50", "p99"].map((q) => [
+          q,
+          +median(byName[THREATS_100K].runs.map((run, i) => run[q] / byName[THREATS_1K].runs[i][q])).toFixed(2),
+        ]),
+      )
+    : null;
 
 const meta = {
   date: new Date().toISOString(),
@@ -142,12 +155,15 @@ const webhookTable = webhookFanout.length
       ),
     ].join("\n")
   : "";
-const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${table}\n${fanoutTable}\n${cpuTable}\n${webhookTable}\n`;
+const growthLine = latencyGrowth
+  ? `\nThreats read latency, 100,000-claim log ÷ 1,000-claim log (same 1,000 rows returned): p50 ${latencyGrowth.p50}×, p99 ${latencyGrowth.p99}× (goal ≤ 2).\n`
+  : "";
+const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${table}\n${growthLine}${fanoutTable}\n${cpuTable}\n${webhookTable}\n`;
 
 mkdirSync("bench/results", { recursive: true });
 writeFileSync(
   "bench/results/latest.json",
-  `${JSON.stringify({ meta, results, fanout, correlationCpu, webhookFanout }, null, 2)}\n`,
+  `${JSON.stringify({ meta, results, latencyGrowth, fanout, correlationCpu, webhookFanout }, null, 2)}\n`,
 );
 writeFileSync("bench/results/latest.md", markdown);
 console.log(`\n${markdown}`);

@@ -29,7 +29,7 @@ describe("the subscriber trust bonus", () => {
     const [aDev, bDev, cDev] = await Promise.all(["trust-a", "trust-b", "trust-c"].map((s) => addDevice(s, cookie)));
     for (const publisher of ["trust-b", "trust-c"])
       expect((await postJson("/api/av/subscriptions", { slug: "trust-a", publisher_slug: publisher }, cookie)).status).toBe(201);
-    const at = now();
+    const at = now() - (now() % 30); // the start of a 30-zeqond fingerprint bucket, so at + 2 shares it
     const payload = { exec_path: "/tmp/.cache/kworkerd", sha256: "9f".repeat(32) };
     const seen = (device: string, value: number) => ({
       claim_type: "binary_execution",

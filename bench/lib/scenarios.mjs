@@ -63,7 +63,47 @@ function commandConsole(command) {
   ];
 }
 
-export function buildScenarios({ creds, command }) {
+const ZEQOND_HZ = 1.287;
+
+/**
+ * Agent claims: every request is a new claim (its own payload, so its own fingerprint) from the
+ * key's machine's device, scored from `hf_scores`. Below θ it is recorded and chained only; a
+ * fired claim also enters the event pipeline.
+ */
+function agentClaims(av) {
+  const claim = (pool, fire) => ({
+    target: "vigil",
+    path: "/api/av/claim",
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    headerSets: pool.map((e) => e.headers),
+    bodyFor: (i) =>
+      JSON.stringify({
+        claim_type: "process_spawn",
+        claim_payload: { exec_path: `/usr/lib/tool-${i}-${Math.random()}`, instances_in_30_pulses: 12, max_instances: 100 },
+        device_id: pool[i % pool.length].device,
+        captured_at_zeqond: Math.floor((Date.now() / 1000) * ZEQOND_HZ),
+        hf_scores: [
+          { hf_id: "HF5", value: fire ? 0.97 : 0.4 },
+          { hf_id: "HF8", value: fire ? 0.9 : 0.12 },
+          { hf_id: "HF15", value: fire ? 0.93 : 0.5 },
+        ],
+      }),
+  });
+  const threats = (slug) => ({ target: "vigil", path: `/api/av/threats?slug=${slug}`, headerSets: av.readers, primitive: DO });
+  return [
+    { name: CLAIMS_SPREAD, ...claim(av.spread, false), primitive: DO },
+    { name: "POST /api/av/claim, 16 agents, all on one machine", ...claim(av.hot, false), primitive: DO },
+    { name: "POST /api/av/claim, fired (enters the pipeline), 16 machines", ...claim(av.spread, true), primitive: D1_INSERT },
+    { name: THREATS_1K, ...threats(av.logs.small) },
+    { name: THREATS_100K, ...threats(av.logs.large) },
+  ];
+}
+export const CLAIMS_SPREAD = "POST /api/av/claim, 16 agents over 16 machines";
+export const THREATS_1K = "GET /api/av/threats (1,000 newest), log of 1,000 claims";
+export const THREATS_100K = "GET /api/av/threats (1,000 newest), log of 100,000 claims";
+
+export function buildScenarios({ creds, command, av }) {
   return [
     { name: BARE, target: "baseline", path: "/bare", primitive: null },
     { name: D1, target: "baseline", path: "/d1-read", primitive: null },
@@ -75,5 +115,6 @@ export function buildScenarios({ creds, command }) {
     { name: "GET /healthz behind the local assets router", target: "vigilWithAssets", path: "/healthz", primitive: BARE },
     ...identity(creds),
     ...commandConsole(command),
+    ...agentClaims(av),
   ];
 }

@@ -3,9 +3,9 @@
 import { randomBytes } from "node:crypto";
 import { ADMIN_TOKEN } from "./servers.mjs";
 
-const randomIp = () => `10.${[0, 0, 0].map(() => Math.floor(Math.random() * 256)).join(".")}`;
+export const randomIp = () => `10.${[0, 0, 0].map(() => Math.floor(Math.random() * 256)).join(".")}`;
 
-async function post(url, path, body, headers = {}) {
+export async function post(url, path, body, headers = {}) {
   const res = await fetch(url + path, {
     method: "POST",
     headers: { "Content-Type": "application/json", "CF-Connecting-IP": randomIp(), ...headers },
@@ -16,7 +16,7 @@ async function post(url, path, body, headers = {}) {
 }
 
 /** In parallel batches, so seeding a hundred PBKDF2 users does not dominate the run. */
-async function inBatches(n, size, make) {
+export async function inBatches(n, size, make) {
   const out = [];
   for (let i = 0; i < n; i += size)
     out.push(...(await Promise.all(Array.from({ length: Math.min(size, n - i) }, (_, j) => make(i + j)))));

@@ -62,7 +62,13 @@ export async function startVigil({ withAssets = false, upstash = null } = {}) {
   const url = await mf.ready;
   await applyMigrations(mf);
   // The D1 handle lets scenarios seed bulk data (events, nodes) without going through the API's limits.
-  return { url: url.origin, db: await mf.getD1Database("DB"), close: () => mf.dispose() };
+  return {
+    url: url.origin,
+    db: await mf.getD1Database("DB"),
+    // Machine objects over Miniflare's RPC proxy, to fill claim logs without the API's limits.
+    machines: await mf.getDurableObjectNamespace("MACHINE_STATE"),
+    close: () => mf.dispose(),
+  };
 }
 
 export async function startBaseline({ upstash }) {
