@@ -13,6 +13,7 @@ import { commandEventRoutes } from "./command/events-routes";
 import { commandOperationRoutes } from "./command/command-routes";
 import { commandMeshRoutes } from "./command/mesh-routes";
 import { incidentsAuthRoutes } from "./incidents/auth-routes";
+import { incidentRoutes } from "./incidents/incident-routes";
 import { jwksRoutes } from "./platform/auth/jwks-route";
 import { quantumOAuthRoutes } from "./quantum/oauth-routes";
 import { installDocs } from "./platform/docs";
@@ -46,6 +47,7 @@ export function buildApp(): Router {
   app.route("/", avMeshRoutes());
   app.route("/", quantumOAuthRoutes());
   app.route("/", incidentsAuthRoutes());
+  app.route("/", incidentRoutes());
   app.route("/", webhookRoutes("quantum"));
   app.route("/", webhookRoutes("incidents"));
   installDocs(app);

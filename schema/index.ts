@@ -6,3 +6,4 @@ export * from "./events";
 export * from "./mesh";
 export * from "./webhooks";
 export * from "./machines";
+export * from "./incidents";

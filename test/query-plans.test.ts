@@ -6,6 +6,7 @@ import { RECENT_CLAIMS_SQL, TRUST_SQL } from "../durable-objects/claim-ledger";
 import { meshLinks, meshNodes, securityEvents } from "../schema";
 import { linkEnds } from "../functions/command/mesh";
 import { database } from "../functions/platform/db";
+import { incidentQueries, type ListQuery } from "../functions/incidents/list";
 
 /** SQLite's plan for a drizzle query: one line per table access. */
 async function plan(query: { toSQL(): { sql: string; params: unknown[] } }): Promise<string[]> {
@@ -45,6 +46,25 @@ describe("hot-path queries use an index, never a scan of the tenant's rows", () 
     const lines = await plan(q);
     expect(lines.join("\n")).toMatch(/USING INDEX sqlite_autoindex_security_events_1 \(id=\?\)/);
     expect(lines.join("\n")).not.toMatch(/security_events_tenant_time/);
+  });
+});
+
+describe("incident lists read through an index in the order asked for", () => {
+  const db = database(env.DB);
+  const base = { sort: "created_at", order: "desc", page: 1, per_page: 20 } as const;
+  const planOf = async (q: Partial<ListQuery>) => (await plan(incidentQueries(db, "ten_x", { ...base, ...q }).page)).join("\n");
+
+  it("newest first, by severity and by update time need no sort of the tenant's incidents", async () => {
+    expect(await planOf({})).toMatch(/SEARCH incidents USING INDEX incidents_created \(tenant_id=\?\)/);
+    expect(await planOf({ sort: "severity" })).toMatch(/USING INDEX incidents_severity \(tenant_id=\?\)/);
+    expect(await planOf({ sort: "updated_at", order: "asc" })).toMatch(/USING INDEX incidents_updated \(tenant_id=\?\)/);
+    for (const q of [{}, { sort: "severity" }, { sort: "updated_at" }] as const)
+      expect(await planOf(q)).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it("a status or type filter searches its own index", async () => {
+    expect(await planOf({ status: ["OPEN"] })).toMatch(/USING INDEX incidents_status \(tenant_id=\? AND status=\?\)/);
+    expect(await planOf({ type: "malware" })).toMatch(/USING INDEX incidents_type \(tenant_id=\? AND type=\?\)/);
   });
 });
 

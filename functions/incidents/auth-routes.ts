@@ -16,7 +16,8 @@ const TokenPair = z
   .object({ access_token: z.string(), token_type: z.literal("bearer"), expires_in: z.number().int(), refresh_token: z.string() })
   .openapi("TokenPair");
 const tags = ["Incident response: authentication"];
-const security: Record<string, string[]>[] = [{ BearerJWT: [] }, { IncidentsApiKey: [] }];
+export const incidentsSecurity: Record<string, string[]>[] = [{ BearerJWT: [] }, { IncidentsApiKey: [] }];
+const security = incidentsSecurity;
 const body = <T extends z.ZodType>(schema: T) => ({ required: true, ...json(schema) });
 
 export const incidentsAuth = () => authenticate({ apiKeyHeaders: ["X-API-Key"], jwtAudience: INCIDENTS_AUDIENCE });
