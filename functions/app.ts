@@ -14,6 +14,7 @@ import { commandOperationRoutes } from "./command/command-routes";
 import { commandMeshRoutes } from "./command/mesh-routes";
 import { incidentsAuthRoutes } from "./incidents/auth-routes";
 import { incidentRoutes } from "./incidents/incident-routes";
+import { ruleRoutes } from "./incidents/rule-routes";
 import { jwksRoutes } from "./platform/auth/jwks-route";
 import { quantumOAuthRoutes } from "./quantum/oauth-routes";
 import { installDocs } from "./platform/docs";
@@ -48,6 +49,7 @@ export function buildApp(): Router {
   app.route("/", quantumOAuthRoutes());
   app.route("/", incidentsAuthRoutes());
   app.route("/", incidentRoutes());
+  app.route("/", ruleRoutes());
   app.route("/", webhookRoutes("quantum"));
   app.route("/", webhookRoutes("incidents"));
   installDocs(app);

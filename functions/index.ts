@@ -5,6 +5,7 @@ import "./command/auto-correlate";
 import "./command/node-states";
 import "./webhooks/fanout";
 import "./webhooks/deliver";
+import "./incidents/rules/evaluate";
 import { database } from "./platform/db";
 import { consumeBatch } from "./platform/jobs";
 import { createLogger, parseLogLevel } from "./platform/log";

@@ -7,3 +7,4 @@ export * from "./mesh";
 export * from "./webhooks";
 export * from "./machines";
 export * from "./incidents";
+export * from "./rules";

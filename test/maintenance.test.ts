@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../functions/index";
 import { RETENTION } from "../functions/platform/maintenance";
+import { createTenant } from "./helpers";
 
 const DAY = 86_400_000;
 
@@ -28,6 +29,13 @@ describe("cron maintenance", () => {
       .bind(now - (RETENTION.deadLetterDays + 1) * DAY, now)
       .run();
 
+    const tenant = { id: await createTenant("maintenance") };
+    await env.DB.prepare(
+      "INSERT INTO logs (tenant_id, received_at, payload) VALUES (?, ?, '{\"old\":true}'), (?, ?, '{\"old\":false}')",
+    )
+      .bind(tenant.id, now - (RETENTION.logDays + 1) * DAY, tenant.id, now)
+      .run();
+
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: new Date(now), cron: "*/5 * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
@@ -36,5 +44,7 @@ describe("cron maintenance", () => {
     expect(await countAction("recent")).toBe(5);
     const letters = await env.DB.prepare("SELECT id FROM dead_letters ORDER BY id").all<{ id: string }>();
     expect(letters.results.map((r) => r.id)).toEqual(["dlq_new"]);
+    const kept = await env.DB.prepare("SELECT payload FROM logs WHERE tenant_id = ?").bind(tenant.id).all<{ payload: string }>();
+    expect(kept.results.map((r) => r.payload)).toEqual(['{"old":false}']);
   });
 });

@@ -1,3 +1,4 @@
+import { pagination } from "./pagination";
 import { and, asc, count, desc, eq, gte, inArray, lt, type SQL } from "drizzle-orm";
 import { incidents, type IncidentSeverity, type IncidentStatus } from "../../schema";
 import type { Database } from "../platform/db";
@@ -80,10 +81,5 @@ export function incidentQueries(db: Database, tenantId: string, q: ListQuery) {
 export async function listIncidents(db: Database, tenantId: string, q: ListQuery) {
   const queries = incidentQueries(db, tenantId, q);
   const [rows, [total]] = await Promise.all([queries.page.all(), queries.total.all()]);
-  const n = total?.n ?? 0;
-  const pages = Math.ceil(n / q.per_page);
-  return {
-    rows,
-    pagination: { page: q.page, per_page: q.per_page, total: n, pages, has_next: q.page < pages, has_prev: q.page > 1 },
-  };
+  return { rows, pagination: pagination(q.page, q.per_page, total?.n ?? 0) };
 }

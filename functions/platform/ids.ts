@@ -1,6 +1,22 @@
 /** Prefixed random identifiers (`ten_…`, `usr_…`): the prefix says what an id names, 16 random bytes make it unguessable. */
 export type IdPrefix =
-  "ten" | "usr" | "aud" | "dlq" | "key" | "ses" | "acd" | "tfm" | "rtk" | "cli" | "mky" | "cor" | "apr" | "whk" | "dlv" | "inc";
+  | "ten"
+  | "usr"
+  | "aud"
+  | "dlq"
+  | "key"
+  | "ses"
+  | "acd"
+  | "tfm"
+  | "rtk"
+  | "cli"
+  | "mky"
+  | "cor"
+  | "apr"
+  | "whk"
+  | "dlv"
+  | "inc"
+  | "rul";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomHex(16)}`;

@@ -6,7 +6,14 @@ import type { Logger } from "./log";
 const DAY_MS = 86_400_000;
 
 /** How long each kind of row is kept, and how many rows one cron run may delete per table. */
-export const RETENTION = { auditLogDays: 365, deadLetterDays: 30, batch: 500, maxBatches: 20 } as const;
+export const RETENTION = {
+  auditLogDays: 365,
+  deadLetterDays: 30,
+  logDays: 30,
+  ruleMatchDays: 2,
+  batch: 500,
+  maxBatches: 20,
+} as const;
 
 type PrunableTable = typeof auditLog | typeof deadLetters;
 
@@ -39,15 +46,36 @@ async function pruneEvents(db: Database, now: number): Promise<number> {
   return total;
 }
 
+/**
+ * Ingested logs past their retention, and rule matches older than any window counts (a day at
+ * most, kept two), in the same bounded batches.
+ */
+async function pruneLogs(db: Database, now: number): Promise<number> {
+  let total = 0;
+  const statements = [
+    sql`DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE received_at < ${now - RETENTION.logDays * DAY_MS} LIMIT ${RETENTION.batch})`,
+    sql`DELETE FROM rule_matches WHERE rowid IN (SELECT rowid FROM rule_matches WHERE at < ${now - RETENTION.ruleMatchDays * DAY_MS} LIMIT ${RETENTION.batch})`,
+  ];
+  for (const statement of statements)
+    for (let i = 0; i < RETENTION.maxBatches; i++) {
+      const changed = (await db.run(statement)).meta.changes ?? 0;
+      total += changed;
+      if (changed < RETENTION.batch) break;
+    }
+  return total;
+}
+
 /** The cron trigger's work: retention for the platform's tables and the event history. */
 export async function runMaintenance(db: Database, now: number, log: Logger) {
   const auditDeleted = await pruneOlderThan(db, auditLog, now - RETENTION.auditLogDays * DAY_MS);
   const deadLettersDeleted = await pruneOlderThan(db, deadLetters, now - RETENTION.deadLetterDays * DAY_MS);
   const eventsDeleted = await pruneEvents(db, now);
+  const logsDeleted = await pruneLogs(db, now);
   log.info("maintenance", {
     audit_deleted: auditDeleted,
     dead_letters_deleted: deadLettersDeleted,
     events_deleted: eventsDeleted,
+    logs_deleted: logsDeleted,
   });
-  return { auditDeleted, deadLettersDeleted, eventsDeleted };
+  return { auditDeleted, deadLettersDeleted, eventsDeleted, logsDeleted };
 }

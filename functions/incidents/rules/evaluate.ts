@@ -1,0 +1,128 @@
+import { and, between, eq, sql } from "drizzle-orm";
+import { logs, ruleMatches, rules, type IncidentSeverity } from "../../../schema";
+import { chunked, type Database } from "../../platform/db";
+import { emitEvent } from "../../platform/events/emit";
+import { registerJob, type JobContext } from "../../platform/jobs";
+import { announceIncident } from "../incidents";
+import { EVALUATE_LOGS_JOB } from "../logs";
+import { openIncident } from "../store";
+import { fieldOf, matches } from "./match";
+import { DEFAULT_THRESHOLDS, DEFAULT_WINDOW_S, thresholdsHold } from "./thresholds";
+import { ruleCondition, type Rule } from "./store";
+
+/** A match row binds four values; D1 allows 100 a statement. */
+const MATCH_ROWS_PER_INSERT = 25;
+
+type LogRow = { id: number; receivedAt: number; payload: string };
+type Hit = { logId: number; group: string; at: number };
+
+function hitsOf(rule: Rule, batch: { row: LogRow; record: Record<string, unknown> }[]): Hit[] {
+  const condition = ruleCondition(rule);
+  const groupPath = rule.conditions.group_by?.split(".");
+  return batch
+    .filter((l) => matches(condition, l.record))
+    .map((l) => ({ logId: l.row.id, at: l.row.receivedAt, group: groupPath ? String(fieldOf(l.record, groupPath) ?? "") : "" }));
+}
+
+const ESCALATED: Record<IncidentSeverity, IncidentSeverity> = {
+  LOW: "MEDIUM",
+  MEDIUM: "HIGH",
+  HIGH: "CRITICAL",
+  CRITICAL: "CRITICAL",
+};
+
+/**
+ * Fires at most once per rule, group and window: the firing row is claimed by a conditional
+ * upsert, so a redelivered job or a concurrent batch cannot fire twice.
+ */
+async function claimFiring(db: Database, rule: Rule, group: string, at: number, windowMs: number): Promise<boolean> {
+  const claimed = await db.all(sql`
+    INSERT INTO rule_firings (rule_id, group_value, fired_at) VALUES (${rule.id}, ${group}, ${at})
+    ON CONFLICT (rule_id, group_value) DO UPDATE SET fired_at = excluded.fired_at
+    WHERE rule_firings.fired_at <= excluded.fired_at - ${windowMs}
+    RETURNING fired_at`);
+  return claimed.length > 0;
+}
+
+async function fire(ctx: JobContext, rule: Rule, group: string, count: number) {
+  const { env, db, log } = ctx;
+  const details = {
+    rule_id: rule.id,
+    rule_name: rule.name,
+    group_by: rule.conditions.group_by ?? null,
+    group,
+    match_count: count,
+  };
+  await emitEvent(
+    env,
+    {
+      tenantId: rule.tenantId,
+      source: "incidents",
+      type: "rule.triggered",
+      severity: rule.severity.toLowerCase() as Lowercase<IncidentSeverity>,
+      system: rule.name.slice(0, 200),
+      description: `Rule '${rule.name}' matched ${count} log(s)${group ? ` for ${group}` : ""}`,
+      details,
+    },
+    log,
+  );
+  const severity = rule.actions.escalate ? ESCALATED[rule.severity] : rule.severity;
+  const opened = await openIncident(
+    db,
+    rule.tenantId,
+    {
+      type:
+        rule.name
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "_")
+          .replace(/^_+|_+$/g, "")
+          .slice(0, 100) || "rule_match",
+      severity,
+      description: `Rule '${rule.name}' fired: ${count} matching log(s) within ${rule.conditions.time_window ?? DEFAULT_WINDOW_S} s${group ? ` for ${group}` : ""}`,
+      affected_resources: group ? [group] : [],
+      metadata: {
+        ...details,
+        time_window: rule.conditions.time_window ?? DEFAULT_WINDOW_S,
+        escalated: severity !== rule.severity,
+      },
+      dedup_key: `rule:${rule.id}:${group}`,
+    },
+    `rule:${rule.id}`,
+  );
+  await announceIncident(env, opened.incident, opened.created ? "incident.created" : "incident.updated", log);
+}
+
+async function evaluateRule(ctx: JobContext, rule: Rule, batch: { row: LogRow; record: Record<string, unknown> }[]) {
+  const hits = hitsOf(rule, batch);
+  if (!hits.length) return;
+  const rows = hits.map((h) => ({ ruleId: rule.id, logId: h.logId, groupValue: h.group, at: h.at }));
+  const [first, ...rest] = chunked(rows, MATCH_ROWS_PER_INSERT).map((part) =>
+    ctx.db.insert(ruleMatches).values(part).onConflictDoNothing(),
+  );
+  await ctx.db.batch([first!, ...rest]);
+  const windowMs = (rule.conditions.time_window ?? DEFAULT_WINDOW_S) * 1000;
+  for (const group of new Set(hits.map((h) => h.group))) {
+    const at = Math.max(...hits.filter((h) => h.group === group).map((h) => h.at));
+    const [row] = await ctx.db.all<{ n: number }>(sql`
+      SELECT count(*) AS n FROM rule_matches WHERE rule_id = ${rule.id} AND group_value = ${group} AND at > ${at - windowMs} AND at <= ${at}`);
+    const count = row?.n ?? 0;
+    if (!thresholdsHold(rule.conditions.thresholds ?? DEFAULT_THRESHOLDS, count)) continue;
+    if (await claimFiring(ctx.db, rule, group, at, windowMs)) await fire(ctx, rule, group, count);
+  }
+}
+
+registerJob(EVALUATE_LOGS_JOB, async (payload, message, ctx) => {
+  const { fromId, toId } = payload as { fromId: number; toId: number };
+  const tenantId = message.tenantId!;
+  const enabled = await ctx.db
+    .select()
+    .from(rules)
+    .where(and(eq(rules.tenantId, tenantId), eq(rules.enabled, true)));
+  if (!enabled.length) return;
+  const rows = await ctx.db
+    .select({ id: logs.id, receivedAt: logs.receivedAt, payload: logs.payload })
+    .from(logs)
+    .where(and(eq(logs.tenantId, tenantId), between(logs.id, fromId, toId)));
+  const batch = rows.map((row) => ({ row, record: JSON.parse(row.payload) as Record<string, unknown> }));
+  for (const rule of enabled) await evaluateRule(ctx, rule, batch);
+});

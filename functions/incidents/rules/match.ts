@@ -1,0 +1,94 @@
+import type { Condition, Scalar } from "./condition";
+
+/**
+ * Evaluates a condition against one log record the way SQLite evaluates the compiled SQL over the
+ * stored record, so a rule's test and its backtest agree: three-valued logic (a missing field is
+ * NULL, and any comparison with NULL is unknown, which never matches), SQLite's ordering across
+ * types (numbers before text), ASCII-case-insensitive LIKE with % and _, booleans as 1 and 0, and
+ * objects or arrays as their JSON text.
+ */
+type Value = number | string | null;
+
+/** The field at `path`; a record without `jsonPayload` is itself the payload (the seed's samples). */
+export function fieldOf(record: Record<string, unknown>, path: string[]): Value {
+  const resolved = path[0] === "jsonPayload" && !("jsonPayload" in record) ? path.slice(1) : path;
+  let v: unknown = record;
+  for (const key of resolved) {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return null;
+    v = (v as Record<string, unknown>)[key];
+  }
+  if (v === undefined || v === null) return null;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "number" || typeof v === "string") return v;
+  return JSON.stringify(v);
+}
+
+function compare(a: Value, b: Scalar): number | null {
+  if (a === null || b === null) return null;
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "number") return -1; // numbers sort before text
+  if (typeof b === "number") return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** SQLite's LIKE folds the case of ASCII letters only. */
+const asciiLower = (s: string) => s.replace(/[A-Z]/g, (ch) => ch.toLowerCase());
+const likeCache = new Map<string, RegExp>();
+
+function like(v: Value, pattern: string): boolean | null {
+  if (v === null) return null;
+  let re = likeCache.get(pattern);
+  if (!re) {
+    const body = asciiLower(pattern)
+      .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+      .replaceAll("%", "[\\s\\S]*")
+      .replaceAll("_", "[\\s\\S]");
+    re = new RegExp(`^${body}$`, "u");
+    if (likeCache.size > 1000) likeCache.clear();
+    likeCache.set(pattern, re);
+  }
+  return re.test(asciiLower(typeof v === "number" ? String(v) : v));
+}
+
+/** true, false, or null (unknown). `seen` collects each leaf's own outcome, for `test`. */
+export function evaluate(c: Condition, record: Record<string, unknown>, seen?: Map<Condition, boolean>): boolean | null {
+  let r: boolean | null;
+  switch (c.op) {
+    case "and": {
+      const rs = c.items.map((i) => evaluate(i, record, seen));
+      r = rs.includes(false) ? false : rs.includes(null) ? null : true;
+      break;
+    }
+    case "or": {
+      const rs = c.items.map((i) => evaluate(i, record, seen));
+      r = rs.includes(true) ? true : rs.includes(null) ? null : false;
+      break;
+    }
+    case "not": {
+      const inner = evaluate(c.item, record, seen);
+      return inner === null ? null : !inner;
+    }
+    case "cmp": {
+      const d = compare(fieldOf(record, c.path), c.value);
+      if (d === null) r = null;
+      else r = { "=": d === 0, "!=": d !== 0, "<": d < 0, ">": d > 0, "<=": d <= 0, ">=": d >= 0 }[c.cmp];
+      break;
+    }
+    case "like":
+      r = like(fieldOf(record, c.path), c.pattern);
+      break;
+    case "in": {
+      const v = fieldOf(record, c.path);
+      const hits = c.values.map((x) => compare(v, x));
+      r = v === null ? null : hits.includes(0) ? true : hits.includes(null) ? null : false;
+      break;
+    }
+    case "null":
+      r = fieldOf(record, c.path) === null;
+      break;
+  }
+  if (seen && c.op !== "and" && c.op !== "or") seen.set(c, r === true);
+  return r;
+}
+
+export const matches = (c: Condition, record: Record<string, unknown>) => evaluate(c, record) === true;
