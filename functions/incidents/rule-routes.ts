@@ -11,7 +11,10 @@ import { ingestLogs, MAX_LOG_RECORDS, parseLogRecords } from "./logs";
 import { PaginationSchema } from "./schemas";
 import * as S from "./rule-schemas";
 import { createRule, deleteRule, findRule, listRules, ruleView, updateRule } from "./rules/store";
+import { parseSigma } from "./rules/sigma";
 import { backtest, backtestSpan, testSamples } from "./rules/test-rule";
+
+const MAX_SIGMA_CHARS = 20_000;
 
 const tags = ["Incident response: rules and logs"];
 const one = json(incidentsSuccessSchema(z.object({ rule: S.RuleSchema })));
@@ -89,6 +92,18 @@ const routes = {
       ...errorResponses("incidents", 400, 401, 403, 404, 413, 415, 429),
     },
   }),
+  sigma: createRoute({
+    ...common,
+    method: "post",
+    path: "/api/v1/rules/import/sigma",
+    operationId: "rulesImportSigma",
+    summary: "Import a Sigma rule (YAML); unsupported parts are a 400 naming them",
+    request: {
+      query: z.object({ enabled: z.enum(["true", "false"]).default("true") }),
+      body: { required: true, content: { "application/yaml": { schema: { type: "string" } } } },
+    },
+    responses: { 201: { description: "Imported", ...one }, ...errorResponses("incidents", 400, 401, 403, 413, 415, 429) },
+  }),
   logs: createRoute({
     ...common,
     method: "post",
@@ -162,6 +177,31 @@ export function ruleRoutes() {
       if (!body?.sample_data)
         throw new ApiError("invalid_request", "Send sample_data.logs, or use ?backtest=24h", { field: "sample_data" });
       return incidentsSuccess(c, { rule_id: rule.id, ...testSamples(rule, body.sample_data.logs) }, 200);
+    })
+    .openapi(routes.sigma, async (c) => {
+      const p = principalOf(c);
+      requireScope(p, "write");
+      const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
+      if (!["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"].includes(type))
+        throw new ApiError("unsupported_media_type", "Send the Sigma rule as application/yaml");
+      const text = await c.req.text();
+      if (text.length > MAX_SIGMA_CHARS)
+        throw new ApiError("invalid_request", `A Sigma rule may be at most ${MAX_SIGMA_CHARS} characters`);
+      const sigma = parseSigma(text);
+      const input = {
+        name: sigma.title,
+        description: sigma.description,
+        type: "detection" as const,
+        severity: sigma.severity,
+        enabled: c.req.valid("query").enabled === "true",
+        conditions: { query: text, ...(sigma.timeWindow ? { time_window: sigma.timeWindow } : {}) },
+        actions: {},
+      };
+      return incidentsSuccess(
+        c,
+        { rule: ruleView(await createRule(database(c.env.DB), p.tenantId, input, "sigma", sigma.condition)) },
+        201,
+      );
     })
     .openapi(routes.logs, async (c) => {
       const p = principalOf(c);

@@ -9,11 +9,10 @@ const Threshold = z.object({
 
 export const ConditionsSchema = z
   .object({
-    query: z
-      .string()
-      .min(1)
-      .max(4000)
-      .openapi({ example: "SELECT * FROM logs WHERE jsonPayload.message LIKE '%Failed password%'" }),
+    query: z.string().min(1).max(20_000).openapi({
+      example: "SELECT * FROM logs WHERE jsonPayload.message LIKE '%Failed password%'",
+      description: "The SQL-like query (at most 4,000 characters), or a Sigma rule's YAML for rules imported from Sigma",
+    }),
     time_window: z.number().int().min(1).max(86_400).optional().openapi({ description: "Seconds; default 300" }),
     thresholds: z.array(Threshold).max(10).optional(),
     group_by: z.string().max(200).optional().openapi({ description: "A field path; thresholds count each value apart" }),

@@ -41,7 +41,7 @@ function predicate(c: Condition, params: Scalar[]): string {
     case "like": {
       const f = field(c.path, params);
       params.push(c.pattern);
-      return `(${f} LIKE ?)`;
+      return c.escaped ? `(${f} LIKE ? ESCAPE '\\')` : `(${f} LIKE ?)`;
     }
     case "in": {
       const f = field(c.path, params);

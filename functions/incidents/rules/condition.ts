@@ -10,7 +10,8 @@ export type Condition =
   | { op: "and" | "or"; items: Condition[] }
   | { op: "not"; item: Condition }
   | { op: "cmp"; path: string[]; cmp: Comparison; value: Scalar }
-  | { op: "like"; path: string[]; pattern: string }
+  /** `escaped`: a backslash makes the next character literal (`LIKE … ESCAPE '\'`); Sigma values need it. */
+  | { op: "like"; path: string[]; pattern: string; escaped?: boolean }
   | { op: "in"; path: string[]; values: Scalar[] }
   | { op: "null"; path: string[] };
 
@@ -22,7 +23,7 @@ export function describeLeaf(c: Condition): string {
     case "cmp":
       return `${field} ${c.cmp} ${lit(c.value)}`;
     case "like":
-      return `${field} LIKE ${lit(c.pattern)}`;
+      return `${field} LIKE ${lit(c.pattern)}${c.escaped ? " ESCAPE '\\'" : ""}`;
     case "in":
       return `${field} IN (${c.values.map(lit).join(", ")})`;
     case "null":

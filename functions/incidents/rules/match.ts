@@ -35,17 +35,28 @@ function compare(a: Value, b: Scalar): number | null {
 const asciiLower = (s: string) => s.replace(/[A-Z]/g, (ch) => ch.toLowerCase());
 const likeCache = new Map<string, RegExp>();
 
-function like(v: Value, pattern: string): boolean | null {
+/** The pattern as a regular expression; with `escaped`, a backslash makes the next character literal. */
+function likeSource(pattern: string, escaped: boolean): string {
+  let out = "";
+  const chars = [...asciiLower(pattern)];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (escaped && ch === "\\" && i + 1 < chars.length) out += chars[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    else if (ch === "%") out += "[\\s\\S]*";
+    else if (ch === "_") out += "[\\s\\S]";
+    else out += ch.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  }
+  return out;
+}
+
+function like(v: Value, pattern: string, escaped = false): boolean | null {
   if (v === null) return null;
-  let re = likeCache.get(pattern);
+  const key = `${escaped ? "e" : "p"}${pattern}`;
+  let re = likeCache.get(key);
   if (!re) {
-    const body = asciiLower(pattern)
-      .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-      .replaceAll("%", "[\\s\\S]*")
-      .replaceAll("_", "[\\s\\S]");
-    re = new RegExp(`^${body}$`, "u");
+    re = new RegExp(`^${likeSource(pattern, escaped)}$`, "u");
     if (likeCache.size > 1000) likeCache.clear();
-    likeCache.set(pattern, re);
+    likeCache.set(key, re);
   }
   return re.test(asciiLower(typeof v === "number" ? String(v) : v));
 }
@@ -75,7 +86,7 @@ export function evaluate(c: Condition, record: Record<string, unknown>, seen?: M
       break;
     }
     case "like":
-      r = like(fieldOf(record, c.path), c.pattern);
+      r = like(fieldOf(record, c.path), c.pattern, c.escaped);
       break;
     case "in": {
       const v = fieldOf(record, c.path);

@@ -7,6 +7,7 @@ import { newId } from "../../platform/ids";
 import { isoTime } from "../../platform/time";
 import type { Condition } from "./condition";
 import { compileSql } from "./compile-sql";
+import { parseSigma } from "./sigma";
 import { parseRuleQuery } from "./sql-query";
 
 export type Rule = typeof rules.$inferSelect;
@@ -86,7 +87,9 @@ export async function findRule(db: Database, tenantId: string, id: string): Prom
 
 export async function updateRule(db: Database, before: Rule, change: Partial<RuleInput>) {
   const conditions = change.conditions ?? before.conditions;
-  const condition = change.conditions ? JSON.stringify(compileConditions(conditions)) : before.condition;
+  // A Sigma rule's query is its YAML: it is compiled again as Sigma.
+  const parsed = change.conditions && before.source === "sigma" ? parseSigma(conditions.query).condition : undefined;
+  const condition = change.conditions ? JSON.stringify(compileConditions(conditions, parsed)) : before.condition;
   const [row] = await db
     .update(rules)
     .set({ ...change, conditions, condition, updatedAt: Date.now() })
