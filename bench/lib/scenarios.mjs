@@ -1,4 +1,5 @@
 // The scenarios `npm run bench` drives, each naming the primitive it cannot avoid.
+import { logBatch } from "./incidents-seed.mjs";
 export const PRIMITIVES = {
   BARE: "bare Response",
   D1: "bare D1 indexed read",
@@ -103,7 +104,37 @@ export const CLAIMS_SPREAD = "POST /api/av/claim, 16 agents over 16 machines";
 export const THREATS_1K = "GET /api/av/threats (1,000 newest), log of 1,000 claims";
 export const THREATS_100K = "GET /api/av/threats (1,000 newest), log of 100,000 claims";
 
-export function buildScenarios({ creds, command, av }) {
+/** Incident response: a tenant with 100,000 incidents and 50 enabled rules, 40 read-write keys. */
+function incidentResponse(inc) {
+  if (!inc) return [];
+  const list = (name, query) => ({
+    name,
+    target: "vigil",
+    path: `/api/v1/incidents?${query}`,
+    headerSets: inc.headerSets,
+    primitive: D1_PAGE,
+  });
+  const ingest = (size) => ({
+    name: `POST /api/v1/logs, ${size} records a request, 50 enabled rules`,
+    target: "vigil",
+    path: "/api/v1/logs",
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: logBatch(size),
+    headerSets: inc.headerSets,
+    primitive: D1_INSERT,
+    recordsPerRequest: size,
+    after: true,
+  });
+  return [
+    list("GET /api/v1/incidents (newest 20 of 100,000)", "per_page=20"),
+    list("GET /api/v1/incidents?status=OPEN&sort=severity (20 of 100,000)", "status=OPEN&sort=severity&per_page=20"),
+    ingest(100),
+    ingest(1000),
+  ];
+}
+
+export function buildScenarios({ creds, command, av, inc }) {
   return [
     { name: BARE, target: "baseline", path: "/bare", primitive: null },
     { name: D1, target: "baseline", path: "/d1-read", primitive: null },
@@ -116,5 +147,6 @@ export function buildScenarios({ creds, command, av }) {
     ...identity(creds),
     ...commandConsole(command),
     ...agentClaims(av),
+    ...incidentResponse(inc),
   ];
 }
