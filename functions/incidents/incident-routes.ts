@@ -11,7 +11,7 @@ import { incidentsGuard, incidentsSecurity as security } from "./auth-routes";
 import { createIncident, incidentDetail, incidentView, updateIncident, type Deps } from "./incidents";
 import { listIncidents } from "./list";
 import * as S from "./schemas";
-import { findIncident } from "./store";
+import { findIncident, type Change } from "./store";
 
 const tags = ["Incident response: incidents"];
 const detail = { ...json(incidentsSuccessSchema(z.object({ incident: S.IncidentDetailSchema }))) };
@@ -112,6 +112,13 @@ const resolveRoute = changeRoute(
   S.ResolveSchema,
 );
 
+/** PUT, assign and resolve: one change, answered with the incident as it now stands. */
+async function applyChange(c: Context<AppEnv>, id: string, change: Change) {
+  const d = deps(c);
+  const after = await updateIncident(d, principalOf(c), id, change);
+  return incidentsSuccess(c, { incident: await incidentDetail(d.db, after) }, 200);
+}
+
 export function incidentRoutes() {
   return createRouter()
     .openapi(listRoute, async (c) => {
@@ -135,30 +142,18 @@ export function incidentRoutes() {
         ? incidentsSuccess(c, { ...data, deduplicated: false as const }, 201)
         : incidentsSuccess(c, { ...data, deduplicated: true as const }, 200);
     })
-    .openapi(updateRoute, async (c) => {
-      const d = deps(c);
+    .openapi(updateRoute, (c) => {
       const b = c.req.valid("json");
       const change = { status: b.status, severity: b.severity, assignedTo: b.assigned_to, notes: b.notes };
-      const after = await updateIncident(d, principalOf(c), c.req.valid("param").incident_id, change);
-      return incidentsSuccess(c, { incident: await incidentDetail(d.db, after) }, 200);
+      return applyChange(c, c.req.valid("param").incident_id, change);
     })
-    .openapi(assignRoute, async (c) => {
-      const d = deps(c);
+    .openapi(assignRoute, (c) => {
       const b = c.req.valid("json");
-      const after = await updateIncident(d, principalOf(c), c.req.valid("param").incident_id, {
-        assignedTo: b.assignee,
-        notes: b.notes,
-      });
-      return incidentsSuccess(c, { incident: await incidentDetail(d.db, after) }, 200);
+      return applyChange(c, c.req.valid("param").incident_id, { assignedTo: b.assignee, notes: b.notes });
     })
-    .openapi(resolveRoute, async (c) => {
-      const d = deps(c);
+    .openapi(resolveRoute, (c) => {
       const b = c.req.valid("json");
-      const change = {
-        status: b.false_positive ? ("FALSE_POSITIVE" as const) : ("RESOLVED" as const),
-        resolutionNotes: b.resolution_notes,
-      };
-      const after = await updateIncident(d, principalOf(c), c.req.valid("param").incident_id, change);
-      return incidentsSuccess(c, { incident: await incidentDetail(d.db, after) }, 200);
+      const status = b.false_positive ? ("FALSE_POSITIVE" as const) : ("RESOLVED" as const);
+      return applyChange(c, c.req.valid("param").incident_id, { status, resolutionNotes: b.resolution_notes });
     });
 }
