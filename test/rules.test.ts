@@ -170,6 +170,38 @@ describe("POST /api/v1/rules/{id}/test", () => {
   });
 });
 
+describe("rules: bad input", () => {
+  it("answers each with a 4xx in the envelope, and changes nothing", async () => {
+    const rule = await createRule(SEED_RULE);
+    const put = (id: string, body: unknown) =>
+      call(`/api/v1/rules/${id}`, {
+        method: "PUT",
+        headers: { ...analyst, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const cases: [Promise<Response>, number][] = [
+      [put(rule.id, { conditions: { query: "SELECT * FROM users WHERE 1 = 1" } }), 400],
+      [put(rule.id, {}), 400],
+      [put(rule.id, { severity: "SEVERE" }), 400],
+      [put("rul_00000000000000000000000000000000", { enabled: false }), 404],
+      [call("/api/v1/rules/not-a-rule", { headers: analyst }), 400],
+      [postJson(`/api/v1/rules/${rule.id}/test`, {}, analyst), 400],
+      [postJson(`/api/v1/rules/${rule.id}/test?backtest=30d`, {}, analyst), 400],
+      [postJson(`/api/v1/rules/${rule.id}/test?backtest=soon`, {}, analyst), 400],
+      [postJson("/api/v1/rules/rul_00000000000000000000000000000000/test", { sample_data: { logs: [] } }, analyst), 404],
+      [postJson("/api/v1/rules", { ...SEED_RULE, conditions: { ...SEED_RULE.conditions, group_by: "a..b" } }, analyst), 400],
+      [postJson("/api/v1/rules", { ...SEED_RULE, conditions: { ...SEED_RULE.conditions, time_window: 0 } }, analyst), 400],
+    ];
+    for (const [pending, status] of cases) {
+      const res = await pending;
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as Failure).success).toBe(false);
+    }
+    const after = ((await (await call(`/api/v1/rules/${rule.id}`, { headers: analyst })).json()) as Ok<{ rule: Rule }>).data.rule;
+    expect(after).toMatchObject({ severity: "HIGH", enabled: true, conditions: { query: SEED_RULE.conditions.query } });
+  });
+});
+
 describe("log ingestion", () => {
   it("takes a JSON array or NDJSON, and refuses what is too many, too big or not records", async () => {
     const ndjson = await call("/api/v1/logs", {
