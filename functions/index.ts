@@ -6,6 +6,8 @@ import "./command/node-states";
 import "./webhooks/fanout";
 import "./webhooks/deliver";
 import "./incidents/rules/evaluate";
+import "./incidents/analysis/job";
+import "./incidents/notifications/deliver";
 import { database } from "./platform/db";
 import { consumeBatch } from "./platform/jobs";
 import { createLogger, parseLogLevel } from "./platform/log";

@@ -8,3 +8,4 @@ export * from "./webhooks";
 export * from "./machines";
 export * from "./incidents";
 export * from "./rules";
+export * from "./response";

@@ -32,6 +32,10 @@ export const users = sqliteTable(
     /** `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>`; never the password itself. */
     passwordHash: text("password_hash").notNull(),
     role: text("role", { enum: USER_ROLES }).notNull(),
+    /** Set by the disable_user remediation: sign-in and every credential of the user stop working. */
+    disabledAt: integer("disabled_at"),
+    /** Set by force_password_reset: sign-in is refused until an admin sets a new password. */
+    passwordResetRequired: integer("password_reset_required", { mode: "boolean" }).notNull().default(false),
     createdAt: createdAt(),
   },
   // Usernames are global (stored lowercased) because the incident-response login names no tenant.

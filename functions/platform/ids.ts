@@ -16,7 +16,10 @@ export type IdPrefix =
   | "whk"
   | "dlv"
   | "inc"
-  | "rul";
+  | "rul"
+  | "ana"
+  | "rem"
+  | "ntf";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomHex(16)}`;
