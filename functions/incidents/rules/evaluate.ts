@@ -44,7 +44,7 @@ async function claimFiring(db: Database, rule: Rule, group: string, at: number, 
   return claimed.length > 0;
 }
 
-async function fire(ctx: JobContext, rule: Rule, group: string, count: number) {
+async function fire(ctx: JobContext, rule: Rule, group: string, count: number, firstMatchAt: number) {
   const { env, db, log } = ctx;
   const details = {
     rule_id: rule.id,
@@ -52,6 +52,8 @@ async function fire(ctx: JobContext, rule: Rule, group: string, count: number) {
     group_by: rule.conditions.group_by ?? null,
     group,
     match_count: count,
+    // When the earliest log counted was received: detection time is measured from here.
+    first_match_at: new Date(firstMatchAt).toISOString(),
   };
   await emitEvent(
     env,
@@ -103,11 +105,11 @@ async function evaluateRule(ctx: JobContext, rule: Rule, batch: { row: LogRow; r
   const windowMs = (rule.conditions.time_window ?? DEFAULT_WINDOW_S) * 1000;
   for (const group of new Set(hits.map((h) => h.group))) {
     const at = Math.max(...hits.filter((h) => h.group === group).map((h) => h.at));
-    const [row] = await ctx.db.all<{ n: number }>(sql`
-      SELECT count(*) AS n FROM rule_matches WHERE rule_id = ${rule.id} AND group_value = ${group} AND at > ${at - windowMs} AND at <= ${at}`);
+    const [row] = await ctx.db.all<{ n: number; first: number | null }>(sql`
+      SELECT count(*) AS n, min(at) AS first FROM rule_matches WHERE rule_id = ${rule.id} AND group_value = ${group} AND at > ${at - windowMs} AND at <= ${at}`);
     const count = row?.n ?? 0;
     if (!thresholdsHold(rule.conditions.thresholds ?? DEFAULT_THRESHOLDS, count)) continue;
-    if (await claimFiring(ctx.db, rule, group, at, windowMs)) await fire(ctx, rule, group, count);
+    if (await claimFiring(ctx.db, rule, group, at, windowMs)) await fire(ctx, rule, group, count, row?.first ?? at);
   }
 }
 
