@@ -17,6 +17,8 @@ import { incidentRoutes } from "./incidents/incident-routes";
 import { ruleRoutes } from "./incidents/rule-routes";
 import { analysisRoutes } from "./incidents/analysis-routes";
 import { remediationRoutes } from "./incidents/remediation-routes";
+import { blocklistRoutes } from "./incidents/blocklist-routes";
+import { userRoutes } from "./incidents/user-routes";
 import { notificationRoutes } from "./incidents/notification-routes";
 import { systemRoutes } from "./incidents/system-routes";
 import { jwksRoutes } from "./platform/auth/jwks-route";
@@ -56,6 +58,8 @@ export function buildApp(): Router {
   app.route("/", ruleRoutes());
   app.route("/", analysisRoutes());
   app.route("/", remediationRoutes());
+  app.route("/", blocklistRoutes());
+  app.route("/", userRoutes());
   app.route("/", notificationRoutes());
   app.route("/", systemRoutes());
   app.route("/", webhookRoutes("quantum"));

@@ -12,6 +12,7 @@ import { database } from "./platform/db";
 import { consumeBatch } from "./platform/jobs";
 import { createLogger, parseLogLevel } from "./platform/log";
 import { runMaintenance } from "./platform/maintenance";
+import { runRemediationExpiry } from "./incidents/remediation/expiry";
 
 export { ConnectionSlots } from "../durable-objects/connection-slots";
 export { MachineState } from "../durable-objects/machine-state";
@@ -31,5 +32,6 @@ export default {
   async scheduled(controller, env, ctx) {
     const log = createLogger(parseLogLevel(env.LOG_LEVEL), { cron: controller.cron });
     ctx.waitUntil(runMaintenance(database(env.DB), controller.scheduledTime, log));
+    ctx.waitUntil(runRemediationExpiry(env, controller.scheduledTime, log));
   },
 } satisfies ExportedHandler<Env, unknown>;

@@ -34,20 +34,25 @@ export const sessions = sqliteTable(
     revokedAt: integer("revoked_at"),
     createdAt: createdAt(),
   },
-  (t) => [index("sessions_tenant").on(t.tenantId)],
+  (t) => [index("sessions_tenant").on(t.tenantId), index("sessions_user").on(t.userId)],
 );
 
 /** A login's chain of refresh tokens; revoking the family ends every token and access token from it. */
-export const tokenFamilies = sqliteTable("token_families", {
-  id: text("id").primaryKey(),
-  tenantId: tenantRef(),
-  userId: text("user_id")
-    .notNull()
-    .references(() => users.id, { onDelete: "cascade" }),
-  revokedAt: integer("revoked_at"),
-  revokedReason: text("revoked_reason"),
-  createdAt: createdAt(),
-});
+export const tokenFamilies = sqliteTable(
+  "token_families",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    revokedAt: integer("revoked_at"),
+    revokedReason: text("revoked_reason"),
+    createdAt: createdAt(),
+  },
+  // Signing a user out everywhere (disable_user, force_password_reset) finds their families by user.
+  (t) => [index("token_families_user").on(t.userId)],
+);
 
 export const refreshTokens = sqliteTable(
   "refresh_tokens",

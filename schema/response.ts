@@ -65,6 +65,7 @@ export type RemediationAction = (typeof REMEDIATION_ACTIONS)[number];
 
 export const REMEDIATION_STATUSES = [
   "pending_approval",
+  "executing",
   "completed",
   "failed",
   "rolled_back",
@@ -72,6 +73,13 @@ export const REMEDIATION_STATUSES = [
   "dry_run",
 ] as const;
 export type RemediationStatus = (typeof REMEDIATION_STATUSES)[number];
+
+/** One change an action makes, as its plan (and a dry run) shows it. */
+export interface PlanStep {
+  operation: string;
+  target: string;
+  detail: string;
+}
 
 /**
  * A remediation request and what became of it. `inverse` is recorded when the action runs: the
@@ -92,7 +100,7 @@ export const remediations = sqliteTable(
     approvedBy: text("approved_by"),
     approvalNotes: text("approval_notes"),
     approvedAt: integer("approved_at"),
-    plan: text("plan", { mode: "json" }).$type<Record<string, unknown>[]>().notNull(),
+    plan: text("plan", { mode: "json" }).$type<PlanStep[]>().notNull(),
     result: text("result", { mode: "json" }).$type<Record<string, unknown>>(),
     inverse: text("inverse", { mode: "json" }).$type<Record<string, unknown>>(),
     error: text("error"),

@@ -67,6 +67,7 @@ describe("/api/av/devices", () => {
         os: "linux",
         installed_zeqond: expect.stringMatching(/^\d{10}$/),
         transition_id: body.transition_id,
+        quarantined: false,
       },
     ]);
     // The installation is the first link of the machine's hash chain.

@@ -4,6 +4,7 @@ import { database } from "../platform/db";
 import { ApiError } from "../platform/errors";
 import { errorResponses, json } from "../platform/openapi";
 import { rateLimit } from "../platform/rate-limit/middleware";
+import { enforceBlocklist } from "../platform/blocklist";
 import { AV_POLICIES } from "../platform/rate-limit/policies";
 import { createRouter } from "../platform/router";
 import { ingestClaim, machineOfKey } from "./claims";
@@ -39,7 +40,7 @@ const claimRoute = createRoute({
     "An agent's claim: scored, gated, recorded in the machine's chain; a fired claim enters the pipeline. A storage failure answers 500 audit_write_failed with nothing written.",
   tags,
   security: [{ ZeqSmKey: [] }],
-  middleware: [authenticate({ apiKeyHeaders: ["X-Zeq-SM-Key"] }), rateLimit(AV_POLICIES.claim)],
+  middleware: [authenticate({ apiKeyHeaders: ["X-Zeq-SM-Key"] }), rateLimit(AV_POLICIES.claim), enforceBlocklist()],
   request: { body: { required: true, ...json(ClaimBody) } },
   responses: {
     201: {

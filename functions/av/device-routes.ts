@@ -15,7 +15,14 @@ const ownerAuth = () => authenticate({ cookie: "zeq" });
 const slug = slugSchema;
 
 const Device = z
-  .object({ device_id: z.string(), name: z.string(), os: z.string(), installed_zeqond: z.string(), transition_id: z.string() })
+  .object({
+    device_id: z.string(),
+    name: z.string(),
+    os: z.string(),
+    installed_zeqond: z.string(),
+    transition_id: z.string(),
+    quarantined: z.boolean().openapi({ description: "Quarantined devices' claims carry the device_quarantined blocker" }),
+  })
   .openapi("AvDevice");
 
 const listRoute = createRoute({
@@ -90,6 +97,7 @@ export function avDeviceRoutes() {
         name: d.name,
         os: d.os,
         installed_zeqond: String(d.installed_zeqond),
+        quarantined: d.quarantined,
         transition_id: d.transition_id,
       }));
       return c.json({ ok: true as const, slug: machine.slug, devices: view }, 200);

@@ -2,12 +2,11 @@ import { ml_dsa65 } from "@noble/post-quantum/ml-dsa.js";
 import { and, desc, eq, isNull, ne } from "drizzle-orm";
 import { meshKeys, meshNodes } from "../../schema";
 import { encryptText } from "../platform/auth/keys";
-import type { Principal } from "../platform/auth/principal";
 import { sha256Hex, toBase64 } from "../platform/crypto";
 import type { Database } from "../platform/db";
 import { newId } from "../platform/ids";
 import type { Logger } from "../platform/log";
-import { commandExecuted } from "./mesh";
+import { commandExecuted, type CommandActor } from "./mesh";
 import { isoTime } from "../platform/time";
 
 /** A retired key keeps verifying for this long, so nodes mid-update are not cut off. */
@@ -38,7 +37,7 @@ async function generateHybridKey(authSecret: string) {
   };
 }
 
-export async function rotateKeys(env: Env, db: Database, p: Principal, log: Logger) {
+export async function rotateKeys(env: Env, db: Database, p: CommandActor, log: Logger) {
   const key = await generateHybridKey(env.AUTH_SECRET);
   const now = Date.now();
   const id = newId("mky");

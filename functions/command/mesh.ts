@@ -98,8 +98,11 @@ interface Executed {
   systemType?: SystemType;
 }
 
+/** Who ran a command: a principal, or Vigil itself (a remediation rolled back when it expired). */
+export type CommandActor = Pick<Principal, "tenantId" | "id"> & { kind: Principal["kind"] | "system" };
+
 /** Every executed command goes to the tenant's hash-chained audit log, then into the pipeline. */
-export async function commandExecuted(env: Env, p: Principal, log: Logger, c: Executed) {
+export async function commandExecuted(env: Env, p: CommandActor, log: Logger, c: Executed) {
   const actor = `${p.kind}:${p.id}`;
   await env.TENANT_HUB.getByName(p.tenantId).appendAudit(actor, c.action, JSON.stringify(c.details));
   await emitEvent(

@@ -6,6 +6,7 @@ import { database } from "../platform/db";
 import { incidentsSuccess } from "../platform/envelopes";
 import { errorResponses, incidentsSuccessSchema, json } from "../platform/openapi";
 import { createRouter } from "../platform/router";
+import { enforceBlocklist } from "../platform/blocklist";
 import type { AppEnv } from "../platform/types";
 import { incidentsGuard, incidentsSecurity as security } from "./auth-routes";
 import { createIncident, incidentDetail, incidentView, updateIncident, type Deps } from "./incidents";
@@ -55,7 +56,7 @@ const createIncidentRoute = createRoute({
   summary: "Open an incident (external systems); with an open incident's dedup_key, add an occurrence to it",
   tags,
   security,
-  middleware: incidentsGuard(),
+  middleware: [...incidentsGuard(), enforceBlocklist()],
   request: body(S.CreateIncidentSchema),
   responses: {
     201: {

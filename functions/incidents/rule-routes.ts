@@ -6,6 +6,7 @@ import { incidentsSuccess } from "../platform/envelopes";
 import { ApiError } from "../platform/errors";
 import { errorResponses, incidentsSuccessSchema, json } from "../platform/openapi";
 import { createRouter } from "../platform/router";
+import { enforceBlocklist } from "../platform/blocklist";
 import { incidentsGuard, incidentsSecurity as security } from "./auth-routes";
 import { ingestLogs, MAX_LOG_RECORDS, parseLogRecords } from "./logs";
 import { PaginationSchema } from "./schemas";
@@ -106,6 +107,7 @@ const routes = {
   }),
   logs: createRoute({
     ...common,
+    middleware: [...incidentsGuard(), enforceBlocklist()],
     method: "post",
     path: "/api/v1/logs",
     operationId: "logsIngest",

@@ -56,6 +56,11 @@ export async function createApiKey(db: Database, tenantId: string, input: NewApi
 
 export async function revokeApiKey(db: Database, tenantId: string, id: string, actor: Actor) {
   await revokeCredential(db, apiKeys, { label: "API key", action: "api_key.revoke" }, tenantId, id, actor);
+  forgetApiKey(id);
+}
+
+/** Drops a key from this isolate's cache, so a revocation takes effect on its next request here. */
+export function forgetApiKey(id: string): void {
   for (const [hash, entry] of verified) if (entry.principal.id === id) verified.delete(hash);
 }
 

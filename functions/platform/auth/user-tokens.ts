@@ -1,5 +1,6 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
-import { refreshTokens, tokenFamilies, users } from "../../../schema";
+import { refreshTokens, sessions, tokenFamilies, users } from "../../../schema";
+import { ApiError } from "../errors";
 import { sha256Hex } from "../crypto";
 import type { Database } from "../db";
 import { newId } from "../ids";
@@ -13,10 +14,39 @@ export const REFRESH_TTL_MS = 30 * 86_400_000;
 /** Compared against when the username is unknown, so a miss costs the same PBKDF2 work as a hit. */
 let decoyHash: Promise<string> | undefined;
 
+/**
+ * The user whose password this is, or null. A disabled user, or one who must choose a new
+ * password, is refused with 403 — but only once the password is proven, so the refusal tells a
+ * stranger nothing about the account.
+ */
 export async function checkPassword(db: Database, username: string, password: string) {
   const user = await db.select().from(users).where(eq(users.username, username.trim().toLowerCase())).get();
   const ok = await verifyPassword(password, user?.passwordHash ?? (await (decoyHash ??= hashPassword("decoy-password"))));
-  return ok && user ? user : null;
+  if (!ok || !user) return null;
+  if (user.disabledAt !== null) throw new ApiError("forbidden", "This account is disabled", { reason: "user_disabled" });
+  if (user.passwordResetRequired)
+    throw new ApiError("forbidden", "A new password must be set by an administrator before signing in", {
+      reason: "password_reset_required",
+    });
+  return user;
+}
+
+/**
+ * Ends every sign-in of a user: token families (this isolate forgets them at once, others
+ * within FAMILY_CACHE_MS) and session cookies. Returns how many of each it ended.
+ */
+export async function signOutEverywhere(db: Database, userId: string, reason: string, now = Date.now()) {
+  const families = await db
+    .select({ id: tokenFamilies.id })
+    .from(tokenFamilies)
+    .where(and(eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt)));
+  for (const f of families) await revokeFamily(db, f.id, reason, now);
+  const ended = await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return { tokenFamilies: families.length, sessions: ended.length };
 }
 
 type User = typeof users.$inferSelect;
@@ -74,7 +104,14 @@ export async function refresh(db: Database, secret: string, token: string, now =
     .select({ user: users })
     .from(tokenFamilies)
     .innerJoin(users, eq(users.id, tokenFamilies.userId))
-    .where(and(eq(tokenFamilies.id, familyId), isNull(tokenFamilies.revokedAt)))
+    .where(
+      and(
+        eq(tokenFamilies.id, familyId),
+        isNull(tokenFamilies.revokedAt),
+        isNull(users.disabledAt),
+        eq(users.passwordResetRequired, false),
+      ),
+    )
     .get();
   if (!row) return { ok: false, reuse: false };
   return { ok: true, tokens: await issuePair(db, secret, row.user, familyId, now) };
