@@ -5,6 +5,7 @@ import { emitEvent } from "../../platform/events/emit";
 import { registerJob, type JobContext } from "../../platform/jobs";
 import { announceIncident } from "../incidents";
 import { EVALUATE_LOGS_JOB } from "../logs";
+import { notifyRuleFired } from "../notifications/notify";
 import { openIncident } from "../store";
 import { fieldOf, matches } from "./match";
 import { DEFAULT_THRESHOLDS, DEFAULT_WINDOW_S, thresholdsHold } from "./thresholds";
@@ -92,6 +93,7 @@ async function fire(ctx: JobContext, rule: Rule, group: string, count: number, f
     `rule:${rule.id}`,
   );
   await announceIncident(env, opened.incident, opened.created ? "incident.created" : "incident.updated", log);
+  await notifyRuleFired(ctx, rule, opened.incident, opened.created);
 }
 
 async function evaluateRule(ctx: JobContext, rule: Rule, batch: { row: LogRow; record: Record<string, unknown> }[]) {
