@@ -1,5 +1,6 @@
 import { inArray, lt, sql } from "drizzle-orm";
 import { auditLog, deadLetters } from "../../schema";
+import { pruneApiMetrics } from "./api-metrics";
 import type { Database } from "./db";
 import type { Logger } from "./log";
 
@@ -11,6 +12,7 @@ export const RETENTION = {
   deadLetterDays: 30,
   logDays: 30,
   ruleMatchDays: 2,
+  notificationDays: 30,
   batch: 500,
   maxBatches: 20,
 } as const;
@@ -47,14 +49,15 @@ async function pruneEvents(db: Database, now: number): Promise<number> {
 }
 
 /**
- * Ingested logs past their retention, and rule matches older than any window counts (a day at
- * most, kept two), in the same bounded batches.
+ * Ingested logs past their retention, rule matches older than any window counts (a day at
+ * most, kept two) and the notification log, in the same bounded batches.
  */
 async function pruneLogs(db: Database, now: number): Promise<number> {
   let total = 0;
   const statements = [
     sql`DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE received_at < ${now - RETENTION.logDays * DAY_MS} LIMIT ${RETENTION.batch})`,
     sql`DELETE FROM rule_matches WHERE rowid IN (SELECT rowid FROM rule_matches WHERE at < ${now - RETENTION.ruleMatchDays * DAY_MS} LIMIT ${RETENTION.batch})`,
+    sql`DELETE FROM notifications WHERE id IN (SELECT id FROM notifications WHERE created_at < ${now - RETENTION.notificationDays * DAY_MS} LIMIT ${RETENTION.batch})`,
   ];
   for (const statement of statements)
     for (let i = 0; i < RETENTION.maxBatches; i++) {
@@ -71,11 +74,13 @@ export async function runMaintenance(db: Database, now: number, log: Logger) {
   const deadLettersDeleted = await pruneOlderThan(db, deadLetters, now - RETENTION.deadLetterDays * DAY_MS);
   const eventsDeleted = await pruneEvents(db, now);
   const logsDeleted = await pruneLogs(db, now);
+  const apiMetricsDeleted = await pruneApiMetrics(db, now);
   log.info("maintenance", {
+    api_metrics_deleted: apiMetricsDeleted,
     audit_deleted: auditDeleted,
     dead_letters_deleted: deadLettersDeleted,
     events_deleted: eventsDeleted,
     logs_deleted: logsDeleted,
   });
-  return { auditDeleted, deadLettersDeleted, eventsDeleted, logsDeleted };
+  return { auditDeleted, deadLettersDeleted, eventsDeleted, logsDeleted, apiMetricsDeleted };
 }

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { apiMetricsMiddleware } from "./api-metrics";
 import { renderError } from "./envelopes";
 import { ApiError } from "./errors";
 import { createLogger, parseLogLevel } from "./log";
@@ -79,6 +80,8 @@ export function installPlatform(app: Router): void {
   app.use(
     requestId({ limitLength: REQUEST_ID_MAX, generator: newRequestId }),
     withLogger(),
+    // Per-tenant request counts, rates and durations for /api/v1/system/metrics (see api-metrics.ts).
+    apiMetricsMiddleware(),
     secureHeaders({
       strictTransportSecurity: "max-age=63072000; includeSubDomains",
       xFrameOptions: "DENY",
