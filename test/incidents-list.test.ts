@@ -11,6 +11,7 @@ type Listed = {
 };
 
 let headers: Record<string, string>;
+let tenantId: string;
 const ids: Record<string, string> = {};
 const list = async (query: string) => {
   const res = await call(`/api/v1/incidents?${query}`, { headers });
@@ -19,7 +20,7 @@ const list = async (query: string) => {
 };
 
 beforeAll(async () => {
-  const tenantId = await createTenant("incidents-list");
+  tenantId = await createTenant("incidents-list");
   headers = await userHeaders(tenantId, "lia@list.test", "analyst");
   const specs: [string, string, string][] = [
     ["a", "suspicious_login", "CRITICAL"],
@@ -81,5 +82,45 @@ describe("GET /api/v1/incidents", () => {
     expect(new Set(seen).size).toBe(5);
     expect((await list("per_page=2&page=9")).incidents).toEqual([]);
     expect((await list("")).pagination).toMatchObject({ page: 1, per_page: 20 });
+  });
+});
+
+describe("totals kept by triggers", () => {
+  const counted = async (where: string, ...binds: unknown[]) =>
+    (await env.DB.prepare(`SELECT count(*) AS n FROM incidents WHERE tenant_id = ? ${where}`)
+      .bind(tenantId, ...binds)
+      .first<{ n: number }>())!.n;
+
+  it("agree with counting the incidents, through creates, moves, severity changes and deletes", async () => {
+    const extra = await postJson("/api/v1/incidents", { type: "malware", severity: "LOW" }, headers);
+    const id = ((await extra.json()) as { data: { incident: { id: string } } }).data.incident.id;
+    await call(`/api/v1/incidents/${id}`, {
+      method: "PUT",
+      headers: { ...headers, "Content-Type": "application/json" },
+      body: JSON.stringify({ status: "INVESTIGATING", severity: "CRITICAL" }),
+    });
+    const cases: [string, string, unknown[]][] = [
+      ["", "", []],
+      ["status=OPEN", "AND status = 'OPEN'", []],
+      ["status=INVESTIGATING&severity=CRITICAL", "AND status = 'INVESTIGATING' AND severity = 'CRITICAL'", []],
+      ["type=malware", "AND type = 'malware'", []],
+      ["severity=HIGH,LOW&type=suspicious_login", "AND severity IN ('HIGH', 'LOW') AND type = 'suspicious_login'", []],
+    ];
+    for (const [query, where, binds] of cases)
+      expect((await list(query)).pagination.total, query).toBe(await counted(where, ...binds));
+    await env.DB.prepare("DELETE FROM incidents WHERE id = ?").bind(id).run();
+    for (const [query, where, binds] of cases)
+      expect((await list(query)).pagination.total, query).toBe(await counted(where, ...binds));
+  });
+
+  it("go with their tenant", async () => {
+    const gone = await createTenant("incidents-list-gone");
+    const theirs = await userHeaders(gone, "g@gone.test", "analyst");
+    expect((await postJson("/api/v1/incidents", { type: "x", severity: "LOW" }, theirs)).status).toBe(201);
+    await env.DB.prepare("DELETE FROM tenants WHERE id = ?").bind(gone).run();
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM incident_counts WHERE tenant_id = ?")
+      .bind(gone)
+      .first<{ n: number }>();
+    expect(left!.n).toBe(0);
   });
 });

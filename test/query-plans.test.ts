@@ -62,6 +62,17 @@ describe("incident lists read through an index in the order asked for", () => {
       expect(await planOf(q)).not.toMatch(/TEMP B-TREE/);
   });
 
+  it("the total of a list filtered by status, severity or type reads the kept counts, not the incidents", async () => {
+    const totalOf = async (q: Partial<ListQuery>) =>
+      (await plan(incidentQueries(db, "ten_x", { ...base, ...q }).total)).join("\n");
+    for (const q of [{}, { status: ["OPEN" as const] }, { type: "malware" }]) {
+      expect(await totalOf(q)).toMatch(
+        /SEARCH incident_counts USING (INDEX sqlite_autoindex_incident_counts_1|PRIMARY KEY) \(tenant_id=\?/,
+      );
+      expect(await totalOf(q)).not.toMatch(/incidents /);
+    }
+  });
+
   it("a status or type filter searches its own index", async () => {
     expect(await planOf({ status: ["OPEN"] })).toMatch(/USING INDEX incidents_status \(tenant_id=\? AND status=\?\)/);
     expect(await planOf({ type: "malware" })).toMatch(/USING INDEX incidents_type \(tenant_id=\? AND type=\?\)/);
