@@ -4,7 +4,7 @@ import { blocklist } from "../../schema";
 import type { Database } from "./db";
 import { database } from "./db";
 import { ApiError } from "./errors";
-import { cidrContains, parseCidr, parseIp, type Cidr } from "./ip";
+import { contains, parseCidr, parseIp, type Network } from "./ip";
 import type { AppEnv } from "./types";
 
 export type BlockEntry = typeof blocklist.$inferSelect;
@@ -24,7 +24,7 @@ export const activeEntries = (db: Database, tenantId: string, now = Date.now()) 
  */
 const CACHE_MS = 5_000;
 const CACHE_MAX = 10_000;
-type Parsed = { block: Cidr; cidr: string; expiresAt: number | null };
+type Parsed = { block: Network; cidr: string; expiresAt: number | null };
 const cache = new Map<string, { entries: Parsed[]; until: number }>();
 
 export function forgetBlocks(tenantId: string): void {
@@ -49,7 +49,7 @@ export async function blockedBy(db: Database, tenantId: string, ip: string, now 
   const address = parseIp(ip);
   if (!address) return null;
   const entries = await blocksOf(db, tenantId, now);
-  const hit = entries.find((e) => (e.expiresAt === null || e.expiresAt > now) && cidrContains(e.block, address));
+  const hit = entries.find((e) => (e.expiresAt === null || e.expiresAt > now) && contains(e.block, address));
   return hit?.cidr ?? null;
 }
 
