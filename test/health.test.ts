@@ -37,7 +37,7 @@ describe("liveness and readiness", () => {
     const body = JSON.parse(text) as { code: string; details: { checks: Record<string, { ok: boolean }> } };
     expect(body.code).toBe("service_unavailable");
     expect(body.details.checks.d1?.ok).toBe(false);
-    expect(lines.some((l) => l.includes("readiness check failed") && l.includes("D1_ERROR"))).toBe(true);
+    expect(lines.some((l) => l.includes("health check failed") && l.includes("D1_ERROR"))).toBe(true);
     expect(body.details.checks.durable_object?.ok).toBe(true);
   });
 });

@@ -120,3 +120,18 @@ export async function receiverInbox(script: { responses?: object[]; then?: objec
         .requests,
   };
 }
+
+/** The incident-response seed's example rule, as a client written to the seed sends it. */
+export const SEED_RULE = {
+  name: "Failed SSH Login Detection",
+  description: "Detect multiple failed SSH login attempts",
+  type: "detection",
+  severity: "HIGH",
+  enabled: true,
+  conditions: {
+    query: "SELECT * FROM logs WHERE jsonPayload.message LIKE '%Failed password%'",
+    time_window: 300,
+    thresholds: [{ metric: "event_count", operator: ">", value: 5 }],
+  },
+  actions: { notify: ["security-team"], escalate: true },
+};

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { call, createApiKey, createTenant, eventually, postJson, userHeaders } from "./helpers";
+import { call, createApiKey, createTenant, eventually, postJson, SEED_RULE, userHeaders } from "./helpers";
 
 type Ok<T> = { success: true; data: T };
 type Recommendation = { action: string; priority: string; reasoning: string; parameters: Record<string, unknown> };
@@ -25,23 +25,7 @@ it("logs → rule fires → incident → analysis recommends block_ip → second
       body: JSON.stringify(records),
     });
 
-  const rule = await postJson(
-    "/api/v1/rules",
-    {
-      name: "Failed SSH Login Detection",
-      description: "Detect multiple failed SSH login attempts",
-      type: "detection",
-      severity: "HIGH",
-      enabled: true,
-      conditions: {
-        query: "SELECT * FROM logs WHERE jsonPayload.message LIKE '%Failed password%'",
-        time_window: 300,
-        thresholds: [{ metric: "event_count", operator: ">", value: 5 }],
-      },
-      actions: { notify: ["security-team"], escalate: true },
-    },
-    rita,
-  );
+  const rule = await postJson("/api/v1/rules", SEED_RULE, rita);
   expect(rule.status).toBe(201);
 
   const failures = ["root", "admin", "oracle", "ubuntu", "test", "pi"].map((user, i) => ({

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, createTenant, eventually, postJson, userHeaders } from "./helpers";
+import { call, createTenant, eventually, postJson, SEED_RULE, userHeaders } from "./helpers";
 
 type Rule = { id: string; name: string; enabled: boolean; severity: string; conditions: { query: string } };
 type Ok<T> = { success: true; data: T };
@@ -9,20 +9,6 @@ type Failure = { success: false; error: { code: string; message: string; details
 let tenantId: string;
 let analyst: Record<string, string>;
 let viewer: Record<string, string>;
-
-const SEED_RULE = {
-  name: "Failed SSH Login Detection",
-  description: "Detect multiple failed SSH login attempts",
-  type: "detection",
-  severity: "HIGH",
-  enabled: true,
-  conditions: {
-    query: "SELECT * FROM logs WHERE jsonPayload.message LIKE '%Failed password%'",
-    time_window: 300,
-    thresholds: [{ metric: "event_count", operator: ">", value: 5 }],
-  },
-  actions: { notify: ["security-team"], escalate: true },
-};
 
 beforeAll(async () => {
   tenantId = await createTenant("rules");

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "./errors";
-import type { Logger } from "./log";
+import { describeError, type Logger } from "./log";
 import { problemResponses } from "./openapi";
 import { createRouter } from "./router";
 
@@ -39,15 +39,38 @@ const readyz = createRoute({
   },
 });
 
-/** The failure's text goes to the log only: /readyz is public and must not describe internals. */
-async function timed(name: string, log: Logger, run: () => Promise<unknown>) {
+export interface Check {
+  ok: boolean;
+  ms: number;
+}
+
+/**
+ * Runs one dependency check, failing it after `timeoutMs` (its signal aborts the work). The
+ * failure's text goes to the log only: health answers must not describe internals.
+ */
+export async function timedCheck(
+  name: string,
+  log: Logger,
+  run: (signal: AbortSignal) => Promise<unknown>,
+  timeoutMs = 5_000,
+): Promise<Check> {
   const started = Date.now();
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
   try {
-    await run();
+    await Promise.race([run(controller.signal), timeout]);
     return { ok: true, ms: Date.now() - started };
   } catch (err) {
-    log.error("readiness check failed", { check: name, error: err instanceof Error ? err.message : String(err) });
+    log.error("health check failed", { check: name, error: describeError(err) });
     return { ok: false, ms: Date.now() - started };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 
@@ -57,8 +80,8 @@ export function healthRoutes() {
     .openapi(readyz, async (c) => {
       const log = c.get("log");
       const [d1, durable_object] = await Promise.all([
-        timed("d1", log, () => c.env.DB.prepare("SELECT 1 AS one").first()),
-        timed("durable_object", log, () => c.env.TENANT_HUB.getByName("readiness-probe").probe()),
+        timedCheck("d1", log, () => c.env.DB.prepare("SELECT 1 AS one").first()),
+        timedCheck("durable_object", log, () => c.env.TENANT_HUB.getByName("readiness-probe").probe()),
       ]);
       if (!d1.ok || !durable_object.ok) {
         throw new ApiError("service_unavailable", "Not ready", { checks: { d1, durable_object } });

@@ -1,9 +1,9 @@
-import { and, asc, count, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import { threatIndicators, type IndicatorKind } from "../../../schema";
 import { chunked, type Database } from "../../platform/db";
 import { notFound } from "../../platform/errors";
 import { isoTime } from "../../platform/time";
-import { pagination } from "../pagination";
+import { pageOf } from "../pagination";
 import { canonicalIndicator, invalid, MAX_CAMPAIGNS, mergeDuplicates, type IndicatorInput } from "./indicators";
 
 /**
@@ -81,17 +81,7 @@ function filterOf(tenantId: string, q: IndicatorQuery): SQL | undefined {
 /** A page in primary-key order (kind, value), which the key's index reads directly. */
 export async function listIndicators(db: Database, tenantId: string, q: IndicatorQuery) {
   const where = filterOf(tenantId, q);
-  const [rows, [total]] = await db.batch([
-    db
-      .select()
-      .from(threatIndicators)
-      .where(where)
-      .orderBy(asc(threatIndicators.kind), asc(threatIndicators.value))
-      .limit(q.per_page)
-      .offset((q.page - 1) * q.per_page),
-    db.select({ n: count() }).from(threatIndicators).where(where),
-  ]);
-  return { rows, pagination: pagination(q.page, q.per_page, total?.n ?? 0) };
+  return pageOf(db, threatIndicators, where, [asc(threatIndicators.kind), asc(threatIndicators.value)], q);
 }
 
 export async function deleteIndicator(db: Database, tenantId: string, kind: IndicatorKind, raw: string) {

@@ -1,8 +1,8 @@
-import { and, count, desc, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { notifications } from "../../../schema";
 import type { Database } from "../../platform/db";
 import { isoTime } from "../../platform/time";
-import { pagination } from "../pagination";
+import { pageOf } from "../pagination";
 import type { Channel } from "./schemas";
 
 type Notification = typeof notifications.$inferSelect;
@@ -36,15 +36,6 @@ export async function listNotifications(db: Database, tenantId: string, q: Histo
     q.status ? eq(notifications.status, q.status) : undefined,
     q.channel ? eq(notifications.channel, q.channel) : undefined,
   );
-  const [rows, [total]] = await db.batch([
-    db
-      .select()
-      .from(notifications)
-      .where(where)
-      .orderBy(desc(notifications.createdAt), desc(notifications.id))
-      .limit(q.per_page)
-      .offset((q.page - 1) * q.per_page),
-    db.select({ n: count() }).from(notifications).where(where),
-  ]);
-  return { notifications: rows.map(notificationView), pagination: pagination(q.page, q.per_page, total?.n ?? 0) };
+  const page = await pageOf(db, notifications, where, [desc(notifications.createdAt), desc(notifications.id)], q);
+  return { notifications: page.rows.map(notificationView), pagination: page.pagination };
 }

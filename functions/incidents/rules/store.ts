@@ -1,5 +1,5 @@
-import { pagination } from "../pagination";
-import { and, count, desc, eq } from "drizzle-orm";
+import { pageOf } from "../pagination";
+import { and, desc, eq } from "drizzle-orm";
 import { rules, type RuleActions, type RuleConditions } from "../../../schema";
 import type { Database } from "../../platform/db";
 import { ApiError, notFound } from "../../platform/errors";
@@ -121,15 +121,5 @@ export async function listRules(db: Database, tenantId: string, q: RuleListQuery
     q.type ? eq(rules.type, q.type) : undefined,
     q.severity ? eq(rules.severity, q.severity) : undefined,
   );
-  const [rows, [total]] = await Promise.all([
-    db
-      .select()
-      .from(rules)
-      .where(where)
-      .orderBy(desc(rules.createdAt), desc(rules.id))
-      .limit(q.per_page)
-      .offset((q.page - 1) * q.per_page),
-    db.select({ n: count() }).from(rules).where(where),
-  ]);
-  return { rows, pagination: pagination(q.page, q.per_page, total?.n ?? 0) };
+  return pageOf(db, rules, where, [desc(rules.createdAt), desc(rules.id)], q);
 }

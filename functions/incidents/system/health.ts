@@ -1,5 +1,6 @@
 import { jobMessage, registerJob } from "../../platform/jobs";
-import { describeError, type Logger } from "../../platform/log";
+import { timedCheck, type Check } from "../../platform/health";
+import type { Logger } from "../../platform/log";
 
 /**
  * The incident-response seed's system health: every dependency the response pipeline needs is
@@ -37,11 +38,6 @@ export const AGENT_DEPENDENCIES: Record<Agent, readonly Service[]> = {
   orchestrator: ["durable_objects", "rate_limiter"],
 };
 
-export interface Check {
-  ok: boolean;
-  ms: number;
-}
-
 export interface SystemHealth {
   status: "healthy" | "degraded" | "unhealthy";
   agents: Record<Agent, "active" | "degraded">;
@@ -52,27 +48,6 @@ export interface SystemHealth {
 
 /** Names the probe objects use; tenant objects are named by tenant id (`ten_…`), so these never collide. */
 const PROBE_OBJECT = "system-health-probe";
-
-async function timed(service: Service, log: Logger, run: (signal: AbortSignal) => Promise<unknown>): Promise<Check> {
-  const started = Date.now();
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`));
-    }, CHECK_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([run(controller.signal), timeout]);
-    return { ok: true, ms: Date.now() - started };
-  } catch (err) {
-    log.error("health check failed", { check: service, error: describeError(err) });
-    return { ok: false, ms: Date.now() - started };
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
-}
 
 /** Upstash's REST API runs a command posted as a JSON array; a live database answers PING with PONG. */
 async function pingUpstash(url: string, token: string, signal: AbortSignal): Promise<void> {
@@ -99,14 +74,16 @@ function rateLimiterCheck(env: Env) {
 
 export async function checkHealth(env: Env, log: Logger): Promise<SystemHealth> {
   const probe = () => jobMessage(HEALTH_PROBE_JOB, null, {});
+  const timed = (service: Service, run: (signal: AbortSignal) => Promise<unknown>) =>
+    timedCheck(service, log, run, CHECK_TIMEOUT_MS);
   const results = await Promise.all([
-    timed("d1", log, () => env.DB.prepare("SELECT 1 AS one").first()),
-    timed("durable_objects", log, () =>
+    timed("d1", () => env.DB.prepare("SELECT 1 AS one").first()),
+    timed("durable_objects", () =>
       Promise.all([env.TENANT_HUB.getByName(PROBE_OBJECT).probe(), env.MACHINE_STATE.getByName(PROBE_OBJECT).listDevices()]),
     ),
-    timed("events_queue", log, () => env.EVENTS.send(probe())),
-    timed("webhooks_queue", log, () => env.WEBHOOKS.send(probe())),
-    timed("rate_limiter", log, rateLimiterCheck(env)),
+    timed("events_queue", () => env.EVENTS.send(probe())),
+    timed("webhooks_queue", () => env.WEBHOOKS.send(probe())),
+    timed("rate_limiter", rateLimiterCheck(env)),
   ]);
   const checks = Object.fromEntries(SERVICES.map((s, i) => [s, results[i]!])) as Record<Service, Check>;
   const services = Object.fromEntries(
