@@ -9,3 +9,4 @@ export * from "./machines";
 export * from "./incidents";
 export * from "./rules";
 export * from "./response";
+export * from "./quantum";
