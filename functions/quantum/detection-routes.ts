@@ -1,0 +1,5 @@
+import { createRouter } from "../platform/router";
+
+export function detectionRoutes() {
+  return createRouter();
+}
