@@ -84,11 +84,40 @@ async function resolve(c: Context<AppEnv>, opts: AuthOptions): Promise<Principal
   return null;
 }
 
+/** Told, after the response, which credentials a request was refused with (the canary tripwire listens). */
+export type RejectedCredentialsHook = (c: Context<AppEnv>, credentials: string[]) => Promise<void>;
+let rejectedHook: RejectedCredentialsHook | null = null;
+
+export function onRejectedCredentials(hook: RejectedCredentialsHook): void {
+  rejectedHook = hook;
+}
+
+/**
+ * Runs only on a 401, never on the success path, and off the response path (waitUntil), so the
+ * caller gets the ordinary 401 at the ordinary speed whatever the hook finds.
+ */
+function noticeRejected(c: Context<AppEnv>, err: unknown): void {
+  if (!rejectedHook || !(err instanceof ApiError) || err.status !== 401) return;
+  const presented = [c.req.header("X-API-Key"), c.req.header("X-Zeq-SM-Key"), bearerToken(c) ?? undefined];
+  const credentials = [...new Set(presented.filter((v): v is string => !!v))];
+  if (!credentials.length) return;
+  const hook = rejectedHook;
+  c.executionCtx.waitUntil(
+    hook(c, credentials).catch((e) => c.get("log").error("rejected-credential hook failed", { error: String(e) })),
+  );
+}
+
 /** Sets `principal` on the context, or answers 401 in the family's envelope. */
 export function authenticate(opts: AuthOptions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const principal = await resolve(c, opts);
-    if (!principal && !opts.optional) throw new ApiError("missing_credentials", "Authentication required");
+    let principal: Principal | null;
+    try {
+      principal = await resolve(c, opts);
+      if (!principal && !opts.optional) throw new ApiError("missing_credentials", "Authentication required");
+    } catch (err) {
+      noticeRejected(c, err);
+      throw err;
+    }
     if (principal) c.set("principal", principal);
     await next();
   };
