@@ -27,6 +27,7 @@ const UPPER_CODES: Record<ErrorCode, string> = {
   route_not_found: "NOT_FOUND",
   machine_not_found: "NOT_FOUND",
   conflict: "CONFLICT",
+  gone: "GONE",
   payload_too_large: "PAYLOAD_TOO_LARGE",
   unsupported_media_type: "UNSUPPORTED_MEDIA_TYPE",
   rate_limited: "RATE_LIMITED",

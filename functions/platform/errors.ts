@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   route_not_found: 404,
   machine_not_found: 404,
   conflict: 409,
+  /** The resource existed but is past its lifetime (an expired temporal fragment set). */
+  gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

@@ -13,6 +13,25 @@ import type { Router } from "./router";
 /** Request bodies above this are refused with 413 before any handler reads them. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Routes whose seed asks for more: fragmentation takes up to 1 MiB of data, which arrives
+ * base64-encoded (4/3 larger) inside JSON.
+ */
+export const LARGER_BODIES: Record<string, number> = { "/v3/fragmentation/fragment": 1536 * 1024 };
+
+function limitBodies(): MiddlewareHandler<AppEnv> {
+  const limiter = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ApiError("payload_too_large", `Request body exceeds ${maxSize} bytes`);
+      },
+    });
+  const standard = limiter(MAX_BODY_BYTES);
+  const larger = new Map(Object.entries(LARGER_BODIES).map(([path, size]) => [path, limiter(size)]));
+  return (c, next) => (larger.get(c.req.path) ?? standard)(c, next);
+}
+
 /** Client-supplied ids are kept only when short and made of safe characters; otherwise we mint one. */
 const REQUEST_ID_MAX = 128;
 
@@ -90,12 +109,7 @@ export function installPlatform(app: Router): void {
     }),
     noStoreByDefault(),
     requireHttps(),
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError("payload_too_large", `Request body exceeds ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
+    limitBodies(),
   );
   app.onError((err, c) => renderError(c, toApiError(err, c)));
   app.notFound((c) =>
