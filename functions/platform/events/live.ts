@@ -10,9 +10,12 @@ export interface Subscription {
   slotId: string;
 }
 
-/** The message every subscriber receives: the seed's ThreatEvent plus the pipeline's type and source. */
+/**
+ * The message every subscriber receives: the seed's ThreatEvent plus the pipeline's type, source
+ * and severity (the quantum seed's stream client reads `type` and `severity` at the top level).
+ */
 export const liveMessage = (e: SecurityEvent) =>
-  JSON.stringify({ kind: "event", type: e.type, source: e.source, event: toThreatEvent(e) });
+  JSON.stringify({ kind: "event", type: e.type, severity: e.severity, source: e.source, event: toThreatEvent(e) });
 
 export const matchesSubscription = (s: Subscription, e: SecurityEvent) =>
   (!s.severities.length || s.severities.includes(e.severity)) &&

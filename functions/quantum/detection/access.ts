@@ -1,0 +1,17 @@
+import { ApiError } from "../../platform/errors";
+import { requireScope, type Principal } from "../../platform/auth/principal";
+
+export type QuantumScope = "quantum:read" | "quantum:write";
+
+/**
+ * OAuth clients carry `quantum:*` scopes; `quantum:write` includes reading. Analysing material
+ * writes the tenant's crypto inventory and may raise an alert, so it needs `quantum:write`; the
+ * threat level, the event stream and the API metrics only read. Any other principal the quantum
+ * guard admits is held to the read/write scope ladder instead.
+ */
+export function requireQuantumScope(p: Principal, needed: QuantumScope): void {
+  if (p.kind !== "oauth_client") return requireScope(p, needed === "quantum:read" ? "read" : "write");
+  const ok =
+    needed === "quantum:read" ? p.scopes.some((s) => s === "quantum:read" || s === "quantum:write") : p.scopes.includes(needed);
+  if (!ok) throw new ApiError("insufficient_scope", `This endpoint needs the '${needed}' scope`, { required: needed });
+}
