@@ -10,6 +10,7 @@ import { measureWebhookFanout } from "./lib/webhook-fanout.mjs";
 import { seedAgentClaims } from "./lib/av-seed.mjs";
 import { seedIncidentTenant } from "./lib/incidents-seed.mjs";
 import { measureRuleCpu } from "./lib/rule-cpu.mjs";
+import { measureQuantum, quantumMarkdown } from "./lib/quantum.mjs";
 import { buildScenarios, HEALTHZ, THREATS_100K, THREATS_1K } from "./lib/scenarios.mjs";
 import { seedCredentials } from "./lib/seed.mjs";
 import { startBaseline, startVigil } from "./lib/servers.mjs";
@@ -39,20 +40,31 @@ const creds = {
   vigilUpstash: await seedCredentials(servers.vigilUpstash.url, PRINCIPALS),
 };
 
-console.log("seeding the command console tenant…");
-const commandTenant = await seedCommandTenant(servers.vigil.url, COMMAND_KEYS);
-const command = {
-  headerSets: commandTenant.headerSets,
-  eventIds: await seedEvents(servers.vigil.db, commandTenant.tenantId, 10_000),
-  nodeIds: await seedMesh(servers.vigil.db, commandTenant.tenantId, 20_000),
-};
-console.log("seeding agent-claims machines (and a 100,000-claim log)…");
-const av = await seedAgentClaims(servers.vigil);
-console.log("seeding the incident-response tenant (100,000 incidents, 50 rules)…");
-const inc = await seedIncidentTenant(servers.vigil);
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+/** A family is seeded only when BENCH_ONLY can select one of its scenarios (each probe names them). */
+const wanted = (probe) => !only || only.test(probe);
+let command = null;
+if (wanted("command console /api/ isolate-node reroute events correlate")) {
+  console.log("seeding the command console tenant…");
+  const commandTenant = await seedCommandTenant(servers.vigil.url, COMMAND_KEYS);
+  command = {
+    headerSets: commandTenant.headerSets,
+    eventIds: await seedEvents(servers.vigil.db, commandTenant.tenantId, 10_000),
+    nodeIds: await seedMesh(servers.vigil.db, commandTenant.tenantId, 20_000),
+  };
+}
+let av = null;
+if (wanted("agent claims /api/av/claim /api/av/threats")) {
+  console.log("seeding agent-claims machines (and a 100,000-claim log)…");
+  av = await seedAgentClaims(servers.vigil);
+}
+let inc = null;
+if (wanted("incident response /api/v1/incidents /api/v1/logs rule")) {
+  console.log("seeding the incident-response tenant (100,000 incidents, 50 rules)…");
+  inc = await seedIncidentTenant(servers.vigil);
+}
 const SCENARIOS = buildScenarios({ creds, command, av, inc });
 
-const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const active = SCENARIOS.filter((s) => !only || only.test(s.name) || !s.target.startsWith("vigil") || s.name === HEALTHZ);
 const runs = Object.fromEntries(active.map((s) => [s.name, []]));
 /**
@@ -69,6 +81,7 @@ const fanout = [];
 let correlationCpu = [];
 let webhookFanout = [];
 let ruleCpu = null;
+let quantum = null;
 try {
   /**
    * Ingestion leaves work on the queue (rule evaluation) that outlasts its own run and would load
@@ -94,6 +107,10 @@ try {
   }
   if (!only || only.test("correlation")) correlationCpu = await measureCorrelationCpu();
   if (!only || only.test("rule")) ruleCpu = await measureRuleCpu();
+  if (!only || only.test("quantum")) {
+    console.log("measuring quantum defense (fragmentation, canary → webhook, analyzer CPU)…");
+    quantum = await measureQuantum(servers.vigil, servers.baseline);
+  }
   if (!only || only.test("webhook")) {
     console.log("measuring webhook fan-out…");
     webhookFanout = await measureWebhookFanout(servers.vigil);
@@ -183,12 +200,12 @@ const ingestLines = results
 const growthLine = latencyGrowth
   ? `\nThreats read latency, 100,000-claim log ÷ 1,000-claim log (same 1,000 rows returned): p50 ${latencyGrowth.p50}×, p99 ${latencyGrowth.p99}× (goal ≤ 2).\n`
   : "";
-const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${table}\n${growthLine}${ingestLines}${ingestLines ? "\n" : ""}${ruleLine}${fanoutTable}\n${cpuTable}\n${webhookTable}\n`;
+const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${table}\n${growthLine}${ingestLines}${ingestLines ? "\n" : ""}${ruleLine}${fanoutTable}\n${cpuTable}\n${webhookTable}\n${quantumMarkdown(quantum)}`;
 
 mkdirSync("bench/results", { recursive: true });
 writeFileSync(
   "bench/results/latest.json",
-  `${JSON.stringify({ meta, results, latencyGrowth, ruleCpu, fanout, correlationCpu, webhookFanout }, null, 2)}\n`,
+  `${JSON.stringify({ meta, results, latencyGrowth, ruleCpu, fanout, correlationCpu, webhookFanout, quantum }, null, 2)}\n`,
 );
 writeFileSync("bench/results/latest.md", markdown);
 console.log(`\n${markdown}`);

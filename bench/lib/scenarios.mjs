@@ -28,6 +28,7 @@ function identity(creds) {
  * node per request, across runs, so every measured request isolates a node that is not isolated yet.
  */
 function commandConsole(command) {
+  if (!command) return [];
   let nextNode = 0;
   const window = 50;
   return [
@@ -72,6 +73,7 @@ const ZEQOND_HZ = 1.287;
  * fired claim also enters the event pipeline.
  */
 function agentClaims(av) {
+  if (!av) return [];
   const claim = (pool, fire) => ({
     target: "vigil",
     path: "/api/av/claim",
