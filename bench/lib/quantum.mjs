@@ -1,6 +1,7 @@
 // Quantum defense, measured one request at a time (latency, not throughput): fragment and
 // reconstruct at n = 5 / k = 3, and a canary trigger's journey to a webhook receiver. Each
 // figure is paired with a baseline sampled in the same loop, so the ratio survives a noisy host.
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -55,7 +56,7 @@ export async function measureFragmentation(
   const { headers } = await quantumClient(vigil.url);
   const rows = [];
   for (const size of sizes) {
-    const data = Buffer.from(crypto.getRandomValues(new Uint8Array(size))).toString("base64");
+    const data = randomBytes(size).toString("base64");
     const fragment = [];
     const reconstruct = [];
     const base = [];
