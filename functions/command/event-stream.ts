@@ -5,6 +5,8 @@ import { securityEvents, type Severity, type SystemType } from "../../schema";
 import { liveMessage, type Subscription } from "../platform/events/live";
 import { database, type Database } from "../platform/db";
 import type { AppEnv } from "../platform/types";
+import type { Principal } from "../platform/auth/principal";
+import { acquireStreamSlot } from "../platform/rate-limit/stream-slots";
 
 /** At most this many missed events are replayed on resume; older ones are in /api/events/history. */
 export const REPLAY_LIMIT = 1000;
@@ -63,4 +65,27 @@ export function sseStream(c: Context<AppEnv>, tenantId: string, subscription: Su
       // Already closed.
     }
   });
+}
+
+/** What a subscriber filters on; the stream slot is added when it opens. */
+export type StreamFilters = Pick<Subscription, "severities" | "systemTypes" | "types">;
+
+/**
+ * Opens a live subscription on the tenant's hub, holding one of the tier's stream slots, and
+ * answers it as a WebSocket (an upgrade) or as SSE. Any family's stream goes through here.
+ */
+export async function openHubStream(c: Context<AppEnv>, p: Principal, filters: StreamFilters, websocket: boolean) {
+  const slot = await acquireStreamSlot(c.env, p);
+  const subscription: Subscription = { ...filters, slotsName: slot.slotsName, slotId: slot.id };
+  const upgrade = new Request(c.req.url, {
+    headers: { Upgrade: "websocket", "X-Vigil-Subscription": JSON.stringify(subscription) },
+  });
+  const res = await c.env.TENANT_HUB.getByName(p.tenantId).fetch(upgrade);
+  if (res.status !== 101 || !res.webSocket) {
+    await slot.release();
+    throw new Error(`tenant hub refused the upgrade: ${res.status}`);
+  }
+  if (!websocket) return sseStream(c, p.tenantId, subscription, res.webSocket);
+  // A fresh Response: the hub's has immutable headers, and the platform middleware adds its own.
+  return new Response(null, { status: 101, webSocket: res.webSocket });
 }

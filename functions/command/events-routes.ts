@@ -7,10 +7,9 @@ import { eventHistory } from "../platform/events/history";
 import { ThreatEventSchema, toThreatEvent } from "../platform/events/model";
 import { errorResponses, json } from "../platform/openapi";
 import { COMMAND_POLICIES } from "../platform/rate-limit/policies";
-import { acquireStreamSlot } from "../platform/rate-limit/stream-slots";
 import { createRouter } from "../platform/router";
 import { commandSecurity, guarded } from "./access";
-import { sseStream } from "./event-stream";
+import { openHubStream } from "./event-stream";
 
 const guard = () => guarded(COMMAND_POLICIES.events);
 
@@ -113,26 +112,8 @@ export function commandEventRoutes() {
       const websocket = c.req.header("Upgrade")?.toLowerCase() === "websocket";
       if (!websocket && !c.req.header("Accept")?.includes("text/event-stream"))
         throw new ApiError("invalid_request", "Stream with a WebSocket upgrade or with Accept: text/event-stream");
-      const p = principalOf(c);
       const q = c.req.valid("query");
-      const slot = await acquireStreamSlot(c.env, p);
-      const subscription = {
-        severities: split(q.severity) ?? [],
-        systemTypes: split(q.systemType) ?? [],
-        types: split(q.type) ?? [],
-        slotsName: slot.slotsName,
-        slotId: slot.id,
-      };
-      const upgrade = new Request(c.req.url, {
-        headers: { Upgrade: "websocket", "X-Vigil-Subscription": JSON.stringify(subscription) },
-      });
-      const res = await c.env.TENANT_HUB.getByName(p.tenantId).fetch(upgrade);
-      if (res.status !== 101 || !res.webSocket) {
-        await slot.release();
-        throw new Error(`tenant hub refused the upgrade: ${res.status}`);
-      }
-      if (!websocket) return sseStream(c, p.tenantId, subscription, res.webSocket) as never;
-      // A fresh Response: the hub's has immutable headers, and the platform middleware adds its own.
-      return new Response(null, { status: 101, webSocket: res.webSocket }) as never;
+      const filters = { severities: split(q.severity) ?? [], systemTypes: split(q.systemType) ?? [], types: split(q.type) ?? [] };
+      return (await openHubStream(c, principalOf(c), filters, websocket)) as never;
     });
 }

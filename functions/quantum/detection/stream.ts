@@ -1,10 +1,8 @@
 import type { Context } from "hono";
 import { SEVERITIES } from "../../../schema";
-import { sseStream } from "../../command/event-stream";
+import { openHubStream } from "../../command/event-stream";
 import { principalOf } from "../../platform/auth/authenticate";
 import { ApiError } from "../../platform/errors";
-import type { Subscription } from "../../platform/events/live";
-import { acquireStreamSlot } from "../../platform/rate-limit/stream-slots";
 import type { AppEnv } from "../../platform/types";
 import { CATALOG_TYPES } from "../../webhooks/catalog";
 import { requireQuantumScope } from "./access";
@@ -36,23 +34,5 @@ export async function openQuantumStream(c: Context<AppEnv>, query: { severity?: 
   requireQuantumScope(p, "quantum:read");
   const severities = listParam(query.severity, SEVERITIES, "severity");
   const types = listParam(query.type, QUANTUM_STREAM_TYPES, "type");
-  const slot = await acquireStreamSlot(c.env, p);
-  const subscription: Subscription = {
-    severities,
-    systemTypes: [],
-    types: types.length ? types : [...QUANTUM_STREAM_TYPES],
-    slotsName: slot.slotsName,
-    slotId: slot.id,
-  };
-  const upgrade = new Request(c.req.url, {
-    headers: { Upgrade: "websocket", "X-Vigil-Subscription": JSON.stringify(subscription) },
-  });
-  const res = await c.env.TENANT_HUB.getByName(p.tenantId).fetch(upgrade);
-  if (res.status !== 101 || !res.webSocket) {
-    await slot.release();
-    throw new Error(`tenant hub refused the upgrade: ${res.status}`);
-  }
-  if (!websocket) return sseStream(c, p.tenantId, subscription, res.webSocket);
-  // A fresh Response: the hub's has immutable headers, and the platform middleware adds its own.
-  return new Response(null, { status: 101, webSocket: res.webSocket });
+  return openHubStream(c, p, { severities, systemTypes: [], types: types.length ? types : [...QUANTUM_STREAM_TYPES] }, websocket);
 }
