@@ -15,6 +15,7 @@ import { runMaintenance } from "./platform/maintenance";
 import { runRemediationExpiry } from "./incidents/remediation/expiry";
 
 export { ConnectionSlots } from "../durable-objects/connection-slots";
+export { ConsensusCluster } from "../durable-objects/consensus-cluster";
 export { FragmentVault } from "../durable-objects/fragment-vault";
 export { MachineState } from "../durable-objects/machine-state";
 export { RateLimiter } from "../durable-objects/rate-limiter";

@@ -10,3 +10,4 @@ export * from "./incidents";
 export * from "./rules";
 export * from "./response";
 export * from "./quantum";
+export * from "./consensus";

@@ -19,7 +19,8 @@ export type IdPrefix =
   | "rul"
   | "ana"
   | "rem"
-  | "ntf";
+  | "ntf"
+  | "agt";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomHex(16)}`;

@@ -1,0 +1,100 @@
+import type { NewEvent } from "../../platform/events/model";
+import type { EquivocationEvidence, QuorumCertificate } from "./model";
+
+/**
+ * The pipeline events of the consensus family. The object queues them in its outbox in the same
+ * step as the change they report and emits them afterwards under a deterministic id, so a retry
+ * after a failed emission never duplicates one.
+ */
+
+const SYSTEM = "consensus-cluster";
+
+interface RoundFacts {
+  proposal_id: string;
+  sequence: number;
+  view: number;
+  digest: string;
+  voters: string[];
+  started_at: number;
+  finished_at: number;
+}
+
+export function achievedEvent(tenantId: string, r: RoundFacts, cert: QuorumCertificate): NewEvent {
+  const signers = cert.signatures.map((s) => s.agent_id);
+  return {
+    tenantId,
+    source: "quantum",
+    type: "consensus.achieved",
+    severity: "low",
+    system: SYSTEM,
+    description: `Consensus on proposal ${r.proposal_id} at sequence ${r.sequence} (view ${r.view}): ${signers.length} of ${r.voters.length} agents committed`,
+    details: {
+      proposal_id: r.proposal_id,
+      sequence: r.sequence,
+      view: r.view,
+      digest: r.digest,
+      n: r.voters.length,
+      quorum: cert.quorum,
+      agreeing_agents: signers,
+      consensus_time_ms: r.finished_at - r.started_at,
+    },
+  };
+}
+
+export function failedEvent(tenantId: string, r: RoundFacts, reason: string, agreeing: string[]): NewEvent {
+  return {
+    tenantId,
+    source: "quantum",
+    type: "consensus.failed",
+    severity: "high",
+    system: SYSTEM,
+    description:
+      reason === "no_live_agents"
+        ? `Consensus on proposal ${r.proposal_id} failed: no live agent was connected`
+        : `Consensus on proposal ${r.proposal_id} at sequence ${r.sequence} failed (${reason}) in view ${r.view}: ${agreeing.length} of ${r.voters.length} agents prepared`,
+    details: {
+      proposal_id: r.proposal_id,
+      sequence: r.sequence,
+      view: r.view,
+      digest: r.digest,
+      n: r.voters.length,
+      reason,
+      agreeing_agents: agreeing,
+      elapsed_ms: r.finished_at - r.started_at,
+    },
+  };
+}
+
+export function byzantineEvent(tenantId: string, evidenceId: number, e: EquivocationEvidence): NewEvent {
+  return {
+    tenantId,
+    source: "quantum",
+    type: "agent.byzantine.detected",
+    severity: "critical",
+    system: SYSTEM,
+    description: `Agent ${e.agent_id} signed conflicting votes at view ${e.view}, sequence ${e.sequence}; it is BYZANTINE and its votes no longer count`,
+    details: {
+      agent_id: e.agent_id,
+      evidence_id: evidenceId,
+      view: e.view,
+      sequence: e.sequence,
+      digests: e.votes.map((v) => v.digest),
+      phases: e.votes.map((v) => v.phase),
+    },
+  };
+}
+
+export function registeredEvent(
+  tenantId: string,
+  agent: { id: string; name: string; endpoint: string; capabilities: string[] },
+): NewEvent {
+  return {
+    tenantId,
+    source: "quantum",
+    type: "agent.registered",
+    severity: "low",
+    system: SYSTEM,
+    description: `Agent ${agent.name} (${agent.id}) joined the consensus cluster`,
+    details: { agent_id: agent.id, name: agent.name, endpoint: agent.endpoint, capabilities: agent.capabilities },
+  };
+}
