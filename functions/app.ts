@@ -26,6 +26,8 @@ import { quantumOAuthRoutes } from "./quantum/oauth-routes";
 import { canaryRoutes } from "./quantum/canary-routes";
 import { detectionRoutes } from "./quantum/detection-routes";
 import { fragmentationRoutes } from "./quantum/fragmentation-routes";
+import { consensusRoutes } from "./quantum/consensus-routes";
+import { consensusConnectRoutes } from "./quantum/consensus-connect-routes";
 import { installDocs } from "./platform/docs";
 import { webhookRoutes } from "./webhooks/routes";
 import { healthRoutes } from "./platform/health";
@@ -59,6 +61,8 @@ export function buildApp(): Router {
   app.route("/", canaryRoutes());
   app.route("/", detectionRoutes());
   app.route("/", fragmentationRoutes());
+  app.route("/", consensusRoutes());
+  app.route("/", consensusConnectRoutes());
   app.route("/", incidentsAuthRoutes());
   app.route("/", incidentRoutes());
   app.route("/", ruleRoutes());

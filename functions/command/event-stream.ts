@@ -71,21 +71,25 @@ export function sseStream(c: Context<AppEnv>, tenantId: string, subscription: Su
 export type StreamFilters = Pick<Subscription, "severities" | "systemTypes" | "types">;
 
 /**
- * Opens a live subscription on the tenant's hub, holding one of the tier's stream slots, and
- * answers it as a WebSocket (an upgrade) or as SSE. Any family's stream goes through here.
+ * A live subscription on the tenant's hub, holding one of the tier's stream slots (released if
+ * the hub refuses). The socket is the hub's end: accept it to receive `liveMessage`s.
  */
-export async function openHubStream(c: Context<AppEnv>, p: Principal, filters: StreamFilters, websocket: boolean) {
-  const slot = await acquireStreamSlot(c.env, p);
+export async function openHubSocket(env: Env, p: Principal, filters: StreamFilters, url: string) {
+  const slot = await acquireStreamSlot(env, p);
   const subscription: Subscription = { ...filters, slotsName: slot.slotsName, slotId: slot.id };
-  const upgrade = new Request(c.req.url, {
-    headers: { Upgrade: "websocket", "X-Vigil-Subscription": JSON.stringify(subscription) },
-  });
-  const res = await c.env.TENANT_HUB.getByName(p.tenantId).fetch(upgrade);
+  const upgrade = new Request(url, { headers: { Upgrade: "websocket", "X-Vigil-Subscription": JSON.stringify(subscription) } });
+  const res = await env.TENANT_HUB.getByName(p.tenantId).fetch(upgrade);
   if (res.status !== 101 || !res.webSocket) {
     await slot.release();
     throw new Error(`tenant hub refused the upgrade: ${res.status}`);
   }
-  if (!websocket) return sseStream(c, p.tenantId, subscription, res.webSocket);
+  return { socket: res.webSocket, subscription };
+}
+
+/** Answers a live subscription as a WebSocket (an upgrade) or as SSE. Any family's stream goes through here. */
+export async function openHubStream(c: Context<AppEnv>, p: Principal, filters: StreamFilters, websocket: boolean) {
+  const { socket, subscription } = await openHubSocket(c.env, p, filters, c.req.url);
+  if (!websocket) return sseStream(c, p.tenantId, subscription, socket);
   // A fresh Response: the hub's has immutable headers, and the platform middleware adds its own.
-  return new Response(null, { status: 101, webSocket: res.webSocket });
+  return new Response(null, { status: 101, webSocket: socket });
 }

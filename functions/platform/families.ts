@@ -10,6 +10,6 @@ export function familyOf(path: string): Family {
   if (under(path, "/api/av")) return "av";
   if (under(path, "/api/v1") || under(path, "/auth")) return "incidents";
   if (under(path, "/api")) return "command";
-  if (under(path, "/v3")) return "quantum";
+  if (under(path, "/v3") || under(path, "/mwrasp.consensus.v3.ByzantineConsensus")) return "quantum";
   return "platform";
 }
