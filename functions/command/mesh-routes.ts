@@ -116,7 +116,17 @@ const routes = {
     tags,
     security,
     middleware: guarded(COMMAND_POLICIES.isolateNode),
-    request: { body: body(z.object({ nodeId: nodeIdParam })) },
+    request: {
+      body: body(
+        z.object({
+          nodeId: nodeIdParam,
+          consensusSequence: z.number().int().positive().optional().openapi({
+            description:
+              "For a protected node: the sequence of a consensus certificate, under 10 minutes old and unused, whose value is `vigil-command:isolate-node:<tenantId>:<nodeId>`",
+          }),
+        }),
+      ),
+    },
     responses: {
       200: {
         description: "Isolated",
@@ -184,7 +194,8 @@ export function commandMeshRoutes() {
     .openapi(routes.isolate, async (c) => {
       const p = principalOf(c);
       requireCommander(p);
-      return c.json(await isolateNode(c.env, database(c.env.DB), p, c.req.valid("json").nodeId, c.get("log")), 200);
+      const { nodeId, consensusSequence } = c.req.valid("json");
+      return c.json(await isolateNode(c.env, database(c.env.DB), p, nodeId, c.get("log"), consensusSequence), 200);
     })
     .openapi(routes.reroute, async (c) => {
       const p = principalOf(c);

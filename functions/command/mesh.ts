@@ -1,3 +1,4 @@
+import { authoriseByCertificate, recordOutcome } from "./consensus-authority";
 import { and, eq, isNull } from "drizzle-orm";
 import { meshLinks, meshNodes, meshRoutes, type SystemType } from "../../schema";
 import type { Principal } from "../platform/auth/principal";
@@ -154,26 +155,33 @@ export const assertIsolatable = (node: MeshNode) => {
   if (node.state === "ISOLATED") throw conflict(`Node '${node.id}' is already isolated`, { nodeId: node.id });
 };
 
-export async function isolateNode(env: Env, db: Database, p: Principal, nodeId: string, log: Logger) {
+/**
+ * A protected node is isolated only with a second person's approval (POST /api/approvals) or on
+ * the authority of a consensus certificate for exactly this command (`consensusSequence`).
+ */
+export async function isolateNode(env: Env, db: Database, p: Principal, nodeId: string, log: Logger, consensusSequence?: number) {
   const node = await getNode(db, p.tenantId, nodeId);
   assertIsolatable(node);
-  if (node.protected)
+  if (node.protected && consensusSequence === undefined)
     throw new ApiError(
       "forbidden",
-      `Node '${nodeId}' is protected: request the isolation with POST /api/approvals and have a second user approve it`,
+      `Node '${nodeId}' is protected: request the isolation with POST /api/approvals and have a second user approve it, or present a consensus certificate (consensusSequence)`,
       { nodeId, approval: "required" },
     );
+  const authority = node.protected ? await authoriseByCertificate(env, db, p, node, consensusSequence!) : null;
   const now = Date.now();
   const severed = await applyIsolation(db, p.tenantId, nodeId, now);
+  const result = { success: true as const, nodeId, isolatedAt: new Date(now).toISOString(), severedConnections: severed };
+  if (authority) await recordOutcome(db, authority.approvalId, result);
   await commandExecuted(env, p, log, {
     action: "isolate-node",
     severity: "high",
     system: node.label,
     systemType: node.systemType,
-    description: `Node ${nodeId} isolated; ${severed} connections severed`,
-    details: { nodeId, severedConnections: severed },
+    description: `Node ${nodeId} isolated${authority ? ` on consensus certificate ${authority.sequence}` : ""}; ${severed} connections severed`,
+    details: { nodeId, severedConnections: severed, ...(authority && { consensus: authority }) },
   });
-  return { success: true as const, nodeId, isolatedAt: new Date(now).toISOString(), severedConnections: severed };
+  return result;
 }
 
 /** The true shortest path over active links, never through ISOLATED or CRITICAL nodes; stored as the active route. */
