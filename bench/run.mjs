@@ -11,6 +11,7 @@ import { seedAgentClaims } from "./lib/av-seed.mjs";
 import { seedIncidentTenant } from "./lib/incidents-seed.mjs";
 import { measureRuleCpu } from "./lib/rule-cpu.mjs";
 import { measureQuantum, quantumMarkdown } from "./lib/quantum.mjs";
+import { consensusMarkdown, measureConsensus } from "./lib/consensus.mjs";
 import { buildScenarios, HEALTHZ, THREATS_100K, THREATS_1K } from "./lib/scenarios.mjs";
 import { seedCredentials } from "./lib/seed.mjs";
 import { startBaseline, startVigil } from "./lib/servers.mjs";
@@ -82,6 +83,7 @@ let correlationCpu = [];
 let webhookFanout = [];
 let ruleCpu = null;
 let quantum = null;
+let consensus = null;
 try {
   /**
    * Ingestion leaves work on the queue (rule evaluation) that outlasts its own run and would load
@@ -110,6 +112,10 @@ try {
   if (!only || only.test("quantum")) {
     console.log("measuring quantum defense (fragmentation, canary → webhook, analyzer CPU)…");
     quantum = await measureQuantum(servers.vigil, servers.baseline);
+  }
+  if (!only || only.test("consensus")) {
+    console.log("measuring Byzantine consensus (round latency at n = 4, 16, 64; committed values per second)…");
+    consensus = await measureConsensus(servers.vigil, servers.baseline);
   }
   if (!only || only.test("webhook")) {
     console.log("measuring webhook fan-out…");
@@ -200,12 +206,12 @@ const ingestLines = results
 const growthLine = latencyGrowth
   ? `\nThreats read latency, 100,000-claim log ÷ 1,000-claim log (same 1,000 rows returned): p50 ${latencyGrowth.p50}×, p99 ${latencyGrowth.p99}× (goal ≤ 2).\n`
   : "";
-const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${table}\n${growthLine}${ingestLines}${ingestLines ? "\n" : ""}${ruleLine}${fanoutTable}\n${cpuTable}\n${webhookTable}\n${quantumMarkdown(quantum)}`;
+const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${table}\n${growthLine}${ingestLines}${ingestLines ? "\n" : ""}${ruleLine}${fanoutTable}\n${cpuTable}\n${webhookTable}\n${quantumMarkdown(quantum)}${consensusMarkdown(consensus)}`;
 
 mkdirSync("bench/results", { recursive: true });
 writeFileSync(
   "bench/results/latest.json",
-  `${JSON.stringify({ meta, results, latencyGrowth, ruleCpu, fanout, correlationCpu, webhookFanout, quantum }, null, 2)}\n`,
+  `${JSON.stringify({ meta, results, latencyGrowth, ruleCpu, fanout, correlationCpu, webhookFanout, quantum, consensus }, null, 2)}\n`,
 );
 writeFileSync("bench/results/latest.md", markdown);
 console.log(`\n${markdown}`);

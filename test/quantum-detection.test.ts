@@ -439,6 +439,13 @@ describe("section 10: /v3/health and /v3/metrics/api", () => {
         monitor_hash, decoy_hash, secrets_ciphertext, created_at, expires_at)
         VALUES (${`cnr_${now}`}, ${tenantId}, 'edge', 8, 4, '{}', '{}', ${`m${now}`}, ${`d${now}`}, 'x', ${now}, ${now + 3_600_000})`,
     );
+    // Agents as the cluster mirrors them: one online, one OFFLINE (not counted).
+    for (const status of ["ACTIVE", "OFFLINE"])
+      await database(env.DB).run(
+        (await import("drizzle-orm"))
+          .sql`INSERT INTO consensus_agents (id, tenant_id, name, public_key, endpoint, capabilities, metadata, status)
+          VALUES (${`agt_${status}${now}`}, ${tenantId}, ${`health-${status}`}, ${`key-${status}${now}`}, 'https://agents.test', '[]', '{}', ${status})`,
+      );
     resetHealthCache();
     const res = await call("/v3/health");
     expect(res.status).toBe(200);
@@ -447,7 +454,12 @@ describe("section 10: /v3/health and /v3/metrics/api", () => {
     expect(body.status).toBe("healthy");
     expect(body.components.quantum_detection).toMatchObject({ status: "healthy", active_canaries: expect.any(Number) });
     expect(body.components.quantum_detection.active_canaries).toBeGreaterThanOrEqual(1);
-    expect(body.components.byzantine_consensus).toMatchObject({ status: "unavailable", agents: 0 });
+    expect(body.components.byzantine_consensus).toEqual({
+      status: "healthy",
+      agents: expect.any(Number),
+      byzantine_tolerance: 0.33,
+    });
+    expect(body.components.byzantine_consensus.agents).toBeGreaterThanOrEqual(1);
     expect(body.components.temporal_fragmentation).toMatchObject({
       active_fragments: expect.any(Number),
       expiration_rate: expect.any(Number),

@@ -7,6 +7,12 @@ export const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+/** The nearest-rank quantile, to 0.1 ms: with few samples p99 is the slowest one. */
+export const percentile = (values, q) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1);
+};
+
 /**
  * `headerSets` rotates credentials request by request (one set per principal, round robin, so
  * every principal gets the same share); `bodyFor(i)` gives the i-th request its own body.

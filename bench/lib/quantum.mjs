@@ -6,26 +6,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { startWebhookReceiver } from "../../test/node/webhook-receiver.mjs";
-import { median } from "./measure.mjs";
+import { median, percentile as p } from "./measure.mjs";
 import { post, randomIp } from "./seed.mjs";
 import { ADMIN_TOKEN } from "./servers.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-const p = (values, q) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1);
-};
 
-/** A fresh tenant and an enterprise OAuth client's bearer headers for it. */
-export async function quantumClient(url) {
+/** A fresh tenant and the bearer headers of an enterprise OAuth client of it with `scopes`. */
+export async function quantumClient(url, scopes = ["quantum:read", "quantum:write"]) {
   const tenant = await post(url, "/admin/tenants", { name: `bench-quantum-${Date.now()}-${Math.random()}` }, admin);
-  const client = await post(
-    url,
-    `/admin/tenants/${tenant.id}/oauth-clients`,
-    { tier: "enterprise", scopes: ["quantum:read", "quantum:write"] },
-    admin,
-  );
+  const client = await post(url, `/admin/tenants/${tenant.id}/oauth-clients`, { tier: "enterprise", scopes }, admin);
   const res = await fetch(`${url}/v3/oauth/token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded", "CF-Connecting-IP": randomIp() },
@@ -39,14 +30,14 @@ export async function quantumClient(url) {
   return { tenantId: tenant.id, headers: { Authorization: `Bearer ${(await res.json()).access_token}` } };
 }
 
-async function timed(run) {
+export async function timed(run) {
   const start = performance.now();
   await run();
   return performance.now() - start;
 }
 
 /** One bare Durable Object RPC with a SQLite write on the baseline Worker: the floor any fragment store stands on. */
-const bareDoWrite = (baseline) => timed(async () => (await fetch(`${baseline.url}/do-write`)).arrayBuffer());
+export const bareDoWrite = (baseline) => timed(async () => (await fetch(`${baseline.url}/do-write`)).arrayBuffer());
 
 export async function measureFragmentation(
   vigil,

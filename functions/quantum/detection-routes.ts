@@ -116,7 +116,8 @@ const healthRoute = createRoute({
   summary: "Service health (public): service-wide counts only, no tenant's data",
   description:
     "quantum_detection: D1 answers (latency_ms is that query's round trip) and active_canaries counts unexpired " +
-    "active canary tokens across all tenants. byzantine_consensus is not part of this deployment and says so. " +
+    "active canary tokens across all tenants. byzantine_consensus: agents online (ACTIVE, IDLE or BUSY) " +
+    "across all tenants, and byzantine_tolerance 0.33, the bound on the share of faulty voters (f = ⌊(n−1)/3⌋). " +
     "temporal_fragmentation: fragments of active unexpired sets, and expiration_rate = fragments whose sets expired " +
     "in the last hour. api_gateway: every tenant's requests per second and 5xx share over the last 5-6 minutes " +
     "(degraded above 5%). uptime_seconds is the time since the oldest request counter kept (31-day retention): how " +

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkAgentLoop } from "./agent-loop.mjs";
+import { checkConsensusLoop } from "./consensus-loop.mjs";
 
 const results = [];
 function check(name, ok, detail = "") {
@@ -113,6 +114,7 @@ try {
   );
   const demo = JSON.parse(readFileSync(join(state, "demo-credentials.json"), "utf8"));
   await checkAgentLoop({ base: `http://localhost:${port}`, env, demo, sessionCookie: cookie, check });
+  await checkConsensusLoop({ base: `http://localhost:${port}`, env, tenantId: created.id, admin, check });
   const ready = await fetch(`http://localhost:${port}/readyz`);
   check("the local Worker is ready (D1 and Durable Object)", ready.status === 200);
   const landing = await fetch(`http://localhost:${port}/`);

@@ -151,10 +151,9 @@ export const HealthResponse = z
     components: z.object({
       quantum_detection: z.object({ status, latency_ms: z.number(), active_canaries: z.number().int() }),
       byzantine_consensus: z.object({
-        status: z.literal("unavailable"),
-        agents: z.number().int(),
-        byzantine_tolerance: z.number(),
-        note: z.string(),
+        status,
+        agents: z.number().int().openapi({ description: "Consensus agents online (ACTIVE, IDLE or BUSY) across all tenants" }),
+        byzantine_tolerance: z.number().openapi({ description: "The share of a round's voters that may be faulty: f/n < 1/3" }),
       }),
       temporal_fragmentation: z.object({ status, active_fragments: z.number().int(), expiration_rate: z.number() }),
       api_gateway: z.object({ status, requests_per_second: z.number(), error_rate: z.number() }),
