@@ -19,7 +19,12 @@ export const VOTE_PHASES = ["prepare", "commit"] as const;
 export type VotePhase = (typeof VOTE_PHASES)[number];
 
 export const faultTolerance = (n: number): number => (n >= 1 ? Math.floor((n - 1) / 3) : 0);
-export const quorumSize = (n: number): number => 2 * faultTolerance(n) + 1;
+/**
+ * The smallest vote count any two of which share an honest voter: ⌈(n + f + 1) / 2⌉. It is the
+ * familiar 2f + 1 whenever n = 3f + 1 (4, 7, 16, 64 voters…); for other n, 2f + 1 would be too few
+ * (three voters with f = 0 would commit on one vote), so the intersection bound decides.
+ */
+export const quorumSize = (n: number): number => Math.floor((n + faultTolerance(n)) / 2) + 1;
 
 export interface VoteFields {
   phase: VotePhase;

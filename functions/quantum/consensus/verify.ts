@@ -76,7 +76,7 @@ function shapeErrors(c: QuorumCertificate): string[] {
 /**
  * A certificate is valid when it is well formed, its signers are distinct voters with known keys,
  * EVERY signature verifies over the COMMIT string for (cluster, signer, view, sequence, n, digest),
- * and there are at least 2f+1 of them. One bad signature invalidates the whole certificate: a
+ * and there are at least a quorum of them. One bad signature invalidates the whole certificate: a
  * certificate is a statement by the object, and a statement with a forged part is not trusted.
  * Pass `value` to also check that it is the value the digest names.
  */
