@@ -1,16 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { randomHex } from "../functions/platform/ids";
 import { createLogger, parseLogLevel, type Logger } from "../functions/platform/log";
-import {
-  authMessage,
-  HEARTBEAT_INTERVAL_MS,
-  REPUTATION,
-  voteMessage,
-  type QuorumCertificate,
-} from "../functions/quantum/consensus/model";
-import { parseAgentMessage, type HeartbeatReport, type VoteMessage } from "../functions/quantum/consensus/protocol";
+import type { NewEvent } from "../functions/platform/events/model";
+import { coordinationEvent } from "../functions/quantum/consensus/events";
+import { authMessage, type QuorumCertificate } from "../functions/quantum/consensus/model";
+import { parseAgentMessage, type HeartbeatReport } from "../functions/quantum/consensus/protocol";
 import type {
+  AgentActivity,
+  AgentChange,
   ClusterStatus,
+  CoordinateInput,
+  CoordinateResult,
   EnrolledAgent,
   HeartbeatOutcome,
   ProposeInput,
@@ -19,18 +19,24 @@ import type {
   StoredEvidence,
 } from "../functions/quantum/consensus/rpc";
 import { digestOf, importPublicKey, verifySignature } from "../functions/quantum/consensus/verify";
-import { catchUp, checkVote, nextRoundDue, recordVote, resultOf, startRound, tick, type ClusterIo } from "./consensus-rounds";
+import { catchUp, nextRoundDue, resultOf, startRound, tick, type ClusterIo } from "./consensus-rounds";
+import { ActionDispatcher, unreachable } from "./consensus-actions";
+import { applyHeartbeat, clusterStatus, deactivate, liveVoters, markOffline, signedHeartbeat } from "./consensus-sessions";
 import {
-  applyHeartbeat,
-  clusterStatus,
-  countInvalidSignature,
-  liveVoters,
-  markOffline,
-  signedHeartbeat,
-} from "./consensus-sessions";
-import { agentSockets, connectedAgents, reply, sessionOf, socketsDue, sweepSockets, type Session } from "./consensus-sockets";
+  admitSocket,
+  agentSockets,
+  connectedAgents,
+  openAgentSocket,
+  reply,
+  sessionOf,
+  socketsDue,
+  sweepSockets,
+  type Session,
+} from "./consensus-sockets";
 import {
+  activitySince,
   agent,
+  insertAgent,
   CONSENSUS_SCHEMA,
   changeAgent,
   ensureMeta,
@@ -44,6 +50,7 @@ import {
   type Round,
 } from "./consensus-store";
 import { hasPending, pushOut } from "./consensus-sync";
+import { receiveVote } from "./consensus-votes";
 import { applySchema } from "./sql-schema";
 
 /**
@@ -58,6 +65,7 @@ import { applySchema } from "./sql-schema";
 export class ConsensusCluster extends DurableObject<Env> {
   private readonly keys = new Map<string, CryptoKey | null>();
   private readonly waiters = new Map<number, ((r: Round) => void)[]>();
+  private readonly actions = new ActionDispatcher();
   private syncing: Promise<void> = Promise.resolve();
   private readonly log: Logger;
 
@@ -75,14 +83,7 @@ export class ConsensusCluster extends DurableObject<Env> {
   async enrollAgent(clusterId: string, a: EnrolledAgent): Promise<void> {
     ensureMeta(this.sql, clusterId);
     const now = Date.now();
-    this.sql.exec(
-      "INSERT OR IGNORE INTO agents (id, name, public_key, reputation, created_at, rev, mirrored_rev) VALUES (?, ?, ?, ?, ?, 1, 1)",
-      a.id,
-      a.name,
-      a.publicKey,
-      REPUTATION.initial,
-      now,
-    );
+    insertAgent(this.sql, a, now);
     queueEvent(this.sql, `agent.registered:${a.id}`, a.event, now);
     await this.settle();
   }
@@ -97,7 +98,10 @@ export class ConsensusCluster extends DurableObject<Env> {
     const round =
       existing ?? startRound(this.io(), { ...input, digest }, liveVoters(this.sql, connectedAgents(this.ctx), Date.now()));
     await this.settle();
-    const final = isOpen(round) ? await this.untilFinal(round) : round;
+    // Votes may have finished the round during that await: read it again, and register the
+    // waiter in the same turn as the read, so a round that settles later still wakes it.
+    const current = roundBySequence(this.sql, round.sequence) ?? round;
+    const final = isOpen(current) ? await this.untilFinal(current) : current;
     await this.settle();
     return { ok: true, result: resultOf(final, Date.now()) };
   }
@@ -116,6 +120,45 @@ export class ConsensusCluster extends DurableObject<Env> {
     return listEvidence(this.sql, agentId, limit);
   }
 
+  activity(agentId: string, since: number): AgentActivity {
+    return activitySince(this.sql, agentId, since);
+  }
+
+  /** Sends the action to each named agent's socket and gathers their answers until all are in or the timeout passes. */
+  async coordinate(clusterId: string, input: CoordinateInput): Promise<CoordinateResult> {
+    ensureMeta(this.sql, clusterId);
+    const connected = connectedAgents(this.ctx);
+    const result = await this.actions.dispatch(
+      input,
+      (id) => unreachable(agent(this.sql, id), connected.has(id)),
+      (id, frame) => agentSockets(this.ctx, id).forEach((ws) => reply(ws, frame)),
+    );
+    queueEvent(this.sql, `coordination:${input.action_id}`, coordinationEvent(clusterId, input, result), Date.now());
+    await this.settle();
+    return result;
+  }
+
+  /** The object's copy of the registration is the name only; false when the agent is unknown. */
+  async updateAgent(agentId: string, change: AgentChange): Promise<boolean> {
+    if (!agent(this.sql, agentId)) return false;
+    if (change.name !== undefined) changeAgent(this.sql, agentId, "name = ?", change.name);
+    queueEvent(this.sql, `agent.updated:${agentId}:${randomHex(8)}`, change.event, Date.now());
+    await this.settle();
+    return true;
+  }
+
+  /** Deactivates for good and closes the agent's socket; idempotent. False when the agent is unknown. */
+  async deactivateAgent(agentId: string, event: NewEvent): Promise<boolean> {
+    if (!agent(this.sql, agentId)) return false;
+    if (deactivate(this.sql, agentId, Date.now())) {
+      queueEvent(this.sql, `agent.deactivated:${agentId}`, event, Date.now());
+      for (const ws of this.ctx.getWebSockets(agentId)) ws.close(1008, "the agent is deactivated");
+      this.actions.disconnected(agentId);
+    }
+    await this.settle();
+    return true;
+  }
+
   /** A REST heartbeat, signed by the agent (see signedHeartbeat). */
   async signedHeartbeat(
     agentId: string,
@@ -127,23 +170,11 @@ export class ConsensusCluster extends DurableObject<Env> {
     return outcome;
   }
 
-  /** The agent's WebSocket: the Worker has checked the tenant's credentials; the agent proves its key here. */
+  /** The agent's WebSocket (see openAgentSocket). */
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket")
-      return new Response("expected a WebSocket upgrade", { status: 426 });
-    const agentId = request.headers.get("X-Vigil-Agent") ?? "";
-    // An enrolled agent means the cluster id is already known: enrollment records it.
-    const a = agent(this.sql, agentId);
-    if (!a) return new Response("unknown agent", { status: 404 });
-    if (a.status === "BYZANTINE") return new Response("the agent is BYZANTINE", { status: 403 });
-    const { cluster_id } = meta(this.sql)!;
-    const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [agentId]);
-    const session: Session = { agentId, nonce: randomHex(32), authed: false, openedAt: Date.now() };
-    server.serializeAttachment(session);
-    reply(server, { type: "challenge", nonce: session.nonce, cluster_id, agent_id: agentId });
-    await this.schedule();
-    return new Response(null, { status: 101, webSocket: client });
+    const res = openAgentSocket(this.ctx, request);
+    if (res.status === 101) await this.schedule();
+    return res;
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
@@ -159,7 +190,9 @@ export class ConsensusCluster extends DurableObject<Env> {
       reply(ws, { type: "heartbeat_ack", server_time: Date.now() });
       return this.settle();
     }
-    return this.vote(ws, session.agentId, message);
+    if (message.type === "action_result") return this.actions.answered(session.agentId, message);
+    await receiveVote(this.sql, ws, session.agentId, message, await this.key(session.agentId), () => this.io());
+    await this.settle();
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -186,62 +219,16 @@ export class ConsensusCluster extends DurableObject<Env> {
 
   private async authenticate(ws: WebSocket, session: Session, signature: string): Promise<void> {
     if (session.authed) return reply(ws, { type: "error", code: "already_authenticated", message: "Already authenticated" });
-    const clusterId = meta(this.sql)!.cluster_id;
-    const valid = await verifySignature(
-      await this.key(session.agentId),
-      signature,
-      authMessage(clusterId, session.agentId, session.nonce),
-    );
-    const a = agent(this.sql, session.agentId);
-    if (!a || !valid || a.status === "BYZANTINE") {
-      if (a && !valid) countInvalidSignature(this.sql, a);
-      ws.close(1008, valid ? "the agent is BYZANTINE" : "authentication failed");
-      return this.settle();
-    }
-    ws.serializeAttachment({ ...session, authed: true } satisfies Session);
-    // One connection per agent: the newest wins, so a restarted agent never has to wait out its old socket.
-    for (const other of agentSockets(this.ctx, session.agentId))
-      if (other !== ws) other.close(4000, "replaced by a newer connection");
-    changeAgent(this.sql, a.id, "status = 'ACTIVE', last_heartbeat = ?", Date.now());
-    reply(ws, {
-      type: "welcome",
-      agent_id: a.id,
-      cluster_id: clusterId,
-      view: meta(this.sql)!.view,
-      heartbeat_interval_ms: HEARTBEAT_INTERVAL_MS,
-    });
-    catchUp(this.io(), a.id);
-    await this.settle();
-  }
-
-  private async vote(ws: WebSocket, agentId: string, vote: VoteMessage): Promise<void> {
-    const refuse = (code: string, message: string) =>
-      reply(ws, { type: "error", code, message, sequence: vote.sequence, view: vote.view });
-    const pre = checkVote(this.sql, agent(this.sql, agentId), vote);
-    if (!pre.ok) return refuse(pre.code, pre.message);
-    const clusterId = meta(this.sql)!.cluster_id;
-    const signed = voteMessage({
-      ...vote,
-      phase: vote.type,
-      cluster_id: clusterId,
-      agent_id: agentId,
-      n: pre.round.voters.length,
-    });
-    const valid = await verifySignature(await this.key(agentId), vote.signature, signed);
-    // Re-read after the await: another message may have moved the round on meanwhile.
-    const a = agent(this.sql, agentId);
-    const post = checkVote(this.sql, a, vote);
-    if (!valid && a) {
-      countInvalidSignature(this.sql, a);
-      refuse("invalid_signature", "The vote's signature does not verify");
-    } else if (!post.ok) refuse(post.code, post.message);
-    else recordVote(this.io(), agentId, vote, post.round);
+    const message = authMessage(meta(this.sql)!.cluster_id, session.agentId, session.nonce);
+    const valid = await verifySignature(await this.key(session.agentId), signature, message);
+    if (admitSocket(this.ctx, ws, session, valid)) catchUp(this.io(), session.agentId);
     await this.settle();
   }
 
   private async dropped(ws: WebSocket): Promise<void> {
     const session = sessionOf(ws);
     if (!session?.authed || agentSockets(this.ctx, session.agentId).some((o) => o !== ws)) return;
+    this.actions.disconnected(session.agentId);
     markOffline(this.sql, session.agentId);
     await this.settle();
   }

@@ -106,6 +106,7 @@ export function checkVote(sql: SqlStorage, a: AgentRow | null, vote: VoteMessage
   if (!a) return { ok: false, code: "unknown_agent", message: "The agent is not registered" };
   if (a.status === "BYZANTINE")
     return { ok: false, code: "byzantine", message: "The agent is BYZANTINE; its votes no longer count" };
+  if (a.deactivated_at !== null) return { ok: false, code: "deactivated", message: "The agent is deactivated" };
   const round = roundBySequence(sql, vote.sequence);
   if (!round || !isOpen(round)) return { ok: false, code: "round_closed", message: `No open round at sequence ${vote.sequence}` };
   if (!round.voters.includes(a.id)) return { ok: false, code: "not_a_voter", message: "The agent is not a voter of this round" };

@@ -26,12 +26,14 @@ import {
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
- * Live means connected (an authenticated socket), heard from within the heartbeat timeout and not
- * BYZANTINE. ACTIVE, IDLE and BUSY agents are all live: they differ only in what they report.
+ * Live means connected (an authenticated socket), heard from within the heartbeat timeout, not
+ * BYZANTINE and not deactivated. ACTIVE, IDLE and BUSY agents are all live: they differ only in
+ * what they report.
  */
 export function isLive(a: AgentRow, connected: ReadonlySet<string>, now: number): boolean {
   return (
     connected.has(a.id) &&
+    a.deactivated_at === null &&
     a.status !== "BYZANTINE" &&
     a.status !== "OFFLINE" &&
     (a.last_heartbeat ?? 0) > now - HEARTBEAT_TIMEOUT_MS
@@ -46,7 +48,8 @@ export const liveVoters = (sql: SqlStorage, connected: ReadonlySet<string>, now:
 /** A heartbeat (over the socket, or signed over REST) refreshes liveness and the reported metrics. */
 export function applyHeartbeat(sql: SqlStorage, a: AgentRow, now: number, report: HeartbeatReport, connected: boolean): void {
   // Only a connected agent can vote, so only a connected one is live; BYZANTINE is never lifted.
-  const status = a.status === "BYZANTINE" ? "BYZANTINE" : connected ? (report.status ?? "ACTIVE") : "OFFLINE";
+  const status =
+    a.status === "BYZANTINE" ? "BYZANTINE" : connected && a.deactivated_at === null ? (report.status ?? "ACTIVE") : "OFFLINE";
   changeAgent(
     sql,
     a.id,
@@ -74,6 +77,7 @@ export async function signedHeartbeat(
   const before = agent(sql, agentId);
   if (!before || !clusterId) return { ok: false, code: "not_found" };
   if (before.status === "BYZANTINE") return { ok: false, code: "byzantine" };
+  if (before.deactivated_at !== null) return { ok: false, code: "deactivated" };
   if (Math.abs(hb.timestamp - now) > HEARTBEAT_SKEW_MS || hb.timestamp <= before.last_signed_heartbeat)
     return { ok: false, code: "stale_timestamp" };
   const valid = await verifySignature(key, hb.signature, heartbeatMessage(clusterId, agentId, hb.timestamp));
@@ -99,6 +103,14 @@ export function markOffline(sql: SqlStorage, agentId: string): void {
   changeAgent(sql, agentId, "status = CASE WHEN status = 'BYZANTINE' THEN status ELSE 'OFFLINE' END");
 }
 
+/** OFFLINE for good (a BYZANTINE agent stays BYZANTINE); false when it was already deactivated. */
+export function deactivate(sql: SqlStorage, agentId: string, now: number): boolean {
+  const a = agent(sql, agentId);
+  if (!a || a.deactivated_at !== null) return false;
+  changeAgent(sql, agentId, "deactivated_at = ?, status = CASE WHEN status = 'BYZANTINE' THEN status ELSE 'OFFLINE' END", now);
+  return true;
+}
+
 const summary = (r: Round): RoundSummary => ({
   proposal_id: r.proposal_id,
   sequence: r.sequence,
@@ -117,7 +129,8 @@ export function clusterStatus(
   now: number,
   options: { includeAgents: boolean; includeHistory: boolean },
 ): ClusterStatus {
-  const all = agents(sql);
+  // A deactivated agent has left the cluster: it counts towards neither n nor health.
+  const all = agents(sql).filter((a) => a.deactivated_at === null);
   const live = all.filter((a) => isLive(a, connected, now)).length;
   const m = meta(sql);
   const status: ClusterStatus = {

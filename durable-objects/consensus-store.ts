@@ -1,6 +1,11 @@
 import type { AgentStatus } from "../schema/consensus";
-import type { EquivocationEvidence, QuorumCertificate, VotePhase } from "../functions/quantum/consensus/model";
-import type { RoundStatus, StoredEvidence } from "../functions/quantum/consensus/rpc";
+import {
+  REPUTATION,
+  type EquivocationEvidence,
+  type QuorumCertificate,
+  type VotePhase,
+} from "../functions/quantum/consensus/model";
+import type { AgentActivity, RoundStatus, StoredEvidence } from "../functions/quantum/consensus/rpc";
 import type { SchemaStep } from "./sql-schema";
 
 /**
@@ -35,6 +40,8 @@ export const CONSENSUS_SCHEMA: readonly SchemaStep[] = [
     version: 7,
     sql: "CREATE TABLE outbox (id TEXT PRIMARY KEY, event TEXT NOT NULL, created_at INTEGER NOT NULL)",
   },
+  // Deactivation is for good: the agent stays on record (its rounds and evidence name it) but never votes again.
+  { version: 8, sql: "ALTER TABLE agents ADD COLUMN deactivated_at INTEGER" },
 ];
 
 export interface AgentRow {
@@ -55,6 +62,7 @@ export interface AgentRow {
   rev: number;
   mirrored_rev: number;
   created_at: number;
+  deactivated_at: number | null;
 }
 
 /** `pre_prepare` and `prepared` are open; `committed` and `failed` are final. */
@@ -123,6 +131,18 @@ export function agent(sql: SqlStorage, id: string): AgentRow | null {
 
 export function agents(sql: SqlStorage): AgentRow[] {
   return sql.exec<AgentRow & Record<string, SqlStorageValue>>("SELECT * FROM agents ORDER BY created_at, id").toArray();
+}
+
+/** An enrolled agent starts OFFLINE; its D1 row, which holds the rest, is already written (rev 1 is mirrored). */
+export function insertAgent(sql: SqlStorage, a: { id: string; name: string; publicKey: string }, now: number): void {
+  sql.exec(
+    "INSERT OR IGNORE INTO agents (id, name, public_key, reputation, created_at, rev, mirrored_rev) VALUES (?, ?, ?, ?, ?, 1, 1)",
+    a.id,
+    a.name,
+    a.publicKey,
+    REPUTATION.initial,
+    now,
+  );
 }
 
 /** Every agent change goes through here so the D1 mirror sees it (`set` is a constant in the caller). */
@@ -212,6 +232,19 @@ export function insertEvidence(sql: SqlStorage, e: EquivocationEvidence, at: num
       at,
     )
     .one().id;
+}
+
+/** The agent's finished rounds since `since`: as a voter, and with its COMMIT in the certificate. */
+export function activitySince(sql: SqlStorage, agentId: string, since: number): AgentActivity {
+  const row = sql
+    .exec<{ assigned: number; completed: number | null }>(
+      `SELECT count(*) AS assigned, sum(phase = 'committed' AND EXISTS (SELECT 1 FROM json_each(agreeing) WHERE value = ?1)) AS completed
+       FROM rounds WHERE finished_at >= ?2 AND EXISTS (SELECT 1 FROM json_each(voters) WHERE value = ?1)`,
+      agentId,
+      since,
+    )
+    .one();
+  return { rounds_assigned: row.assigned, tasks_completed: row.completed ?? 0 };
 }
 
 export function listEvidence(sql: SqlStorage, agentId: string | null, limit: number): StoredEvidence[] {

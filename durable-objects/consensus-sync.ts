@@ -44,6 +44,7 @@ async function mirrorAgents(env: Env, sql: SqlStorage, tenantId: string): Promis
         cpuUsage: a.cpu_usage,
         memoryUsage: a.memory_usage,
         invalidSignatures: a.invalid_signatures,
+        deactivatedAt: a.deactivated_at,
         updatedAt: now,
       })
       .where(and(eq(consensusAgents.id, a.id), eq(consensusAgents.tenantId, tenantId))),

@@ -28,6 +28,7 @@ import { detectionRoutes } from "./quantum/detection-routes";
 import { fragmentationRoutes } from "./quantum/fragmentation-routes";
 import { consensusRoutes } from "./quantum/consensus-routes";
 import { consensusConnectRoutes } from "./quantum/consensus-connect-routes";
+import { graphqlRoutes } from "./quantum/graphql-routes";
 import { installDocs } from "./platform/docs";
 import { webhookRoutes } from "./webhooks/routes";
 import { healthRoutes } from "./platform/health";
@@ -63,6 +64,7 @@ export function buildApp(): Router {
   app.route("/", fragmentationRoutes());
   app.route("/", consensusRoutes());
   app.route("/", consensusConnectRoutes());
+  app.route("/", graphqlRoutes());
   app.route("/", incidentsAuthRoutes());
   app.route("/", incidentRoutes());
   app.route("/", ruleRoutes());

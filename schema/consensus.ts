@@ -36,6 +36,11 @@ export const consensusAgents = sqliteTable(
     cpuUsage: real("cpu_usage"),
     memoryUsage: real("memory_usage"),
     invalidSignatures: integer("invalid_signatures").notNull().default(0),
+    /**
+     * Set once by deactivateAgent, never cleared: the agent keeps its row (its name and key stay
+     * taken, its history readable) but is OFFLINE for good, may not reconnect and is no voter.
+     */
+    deactivatedAt: integer("deactivated_at"),
     createdAt: createdAt(),
     updatedAt: integer("updated_at"),
   },

@@ -13,6 +13,8 @@ export const tenants = sqliteTable(
     mode: text("mode", { enum: TENANT_MODES }).notNull().default("live"),
     /** Security events older than this are deleted by the cron trigger. */
     eventRetentionDays: integer("event_retention_days").notNull().default(30),
+    /** Whether the GraphQL endpoint (/v3/graphql) answers introspection queries; on unless an admin turns it off. */
+    graphqlIntrospection: integer("graphql_introspection", { mode: "boolean" }).notNull().default(true),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("tenants_name_unique").on(t.name)],

@@ -6,6 +6,7 @@ const USAGE = `Usage: npm run admin -- <command>
   tenants:list
   tenants:create <name>
   tenants:mode <tenantId> <live|simulation>
+  tenants:graphql-introspection <tenantId> <on|off>
   users:create <tenantId> <username> <viewer|analyst|responder|admin> [password]
       (without a password, one is generated and printed once)
   auth-codes:create <tenantId> [role]          one-time command-console code (10 minutes)
@@ -24,6 +25,10 @@ const commands = {
   "tenants:create": async (cfg, [name]) => name && adminRequest(cfg, "POST", "/admin/tenants", { name }),
   "tenants:mode": async (cfg, [tenantId, mode]) =>
     tenantId && mode && adminRequest(cfg, "PATCH", `/admin/tenants/${tenantId}`, { mode }),
+  "tenants:graphql-introspection": async (cfg, [tenantId, onOff]) =>
+    tenantId &&
+    ["on", "off"].includes(onOff) &&
+    adminRequest(cfg, "PATCH", `/admin/tenants/${tenantId}`, { graphql_introspection: onOff === "on" }),
   "users:create": async (cfg, [tenantId, username, role, given]) => {
     if (!tenantId || !username || !role) return undefined;
     const password = given ?? randomBytes(18).toString("base64url");

@@ -1,8 +1,9 @@
 // `npm run agent:consensus -- --url <base> (--client-id <id> --client-secret <secret> | --token <jwt>) [--name …]`
 // A reference consensus agent: an Ed25519 key (WebCrypto), registration, the WebSocket to the
-// tenant's cluster, honest PREPARE/COMMIT votes and heartbeats. `--fault` misbehaves on purpose.
+// tenant's cluster, honest PREPARE/COMMIT votes and heartbeats, and a few harmless coordinated
+// actions (GraphQL coordinateAction). `--fault` misbehaves on purpose.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, freemem, hostname, loadavg, totalmem } from "node:os";
+import { cpus, freemem, hostname, loadavg, totalmem, uptime } from "node:os";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 
@@ -14,7 +15,10 @@ The OAuth client needs consensus:manage to register the agent (once); connecting
 --key-file keeps the agent's key and id across runs (created on first run; without it the key lives only
 in memory and every run registers a new agent). Faults: silent never votes; equivocate signs a second,
 different digest for every PREPARE (and is caught: BYZANTINE, with evidence); bad-signature signs with a
-key that is not the registered one (every vote is rejected and counted).`;
+key that is not the registered one (every vote is rejected and counted).
+
+Coordinated actions it performs: ping (answers pong), report_metrics (CPU, memory, load, uptime of
+this host); any other action is answered ok: false. A silent agent answers none.`;
 
 const PROTOCOL = "vigil-consensus-v1";
 const FAULTS = ["silent", "equivocate", "bad-signature"];
@@ -124,6 +128,28 @@ function metrics() {
   return { cpu_usage: Math.round(cpu * 10) / 10, memory_usage: Math.round((1 - freemem() / totalmem()) * 1000) / 10 };
 }
 
+/** The actions this agent performs when the cluster asks: read-only, harmless, quick. */
+const ACTIONS = {
+  ping: () => ({ pong: true, agent_id: me.agentId, time: new Date().toISOString() }),
+  report_metrics: () => ({
+    ...metrics(),
+    load_average: loadavg(),
+    cpus: cpus().length,
+    uptime_s: Math.round(uptime()),
+    hostname: hostname(),
+  }),
+};
+
+function actionResult(frame) {
+  const run = Object.hasOwn(ACTIONS, frame.action) ? ACTIONS[frame.action] : null;
+  if (!run) return { type: "action_result", action_id: frame.action_id, ok: false, error: `unknown action: ${frame.action}` };
+  try {
+    return { type: "action_result", action_id: frame.action_id, ok: true, result: run(frame.parameters) };
+  } catch (err) {
+    return { type: "action_result", action_id: frame.action_id, ok: false, error: String(err) };
+  }
+}
+
 async function handle(ws, frame, state) {
   const send = (obj) => ws.send(JSON.stringify(obj));
   switch (frame.type) {
@@ -161,6 +187,10 @@ async function handle(ws, frame, state) {
       log("committed", { sequence: frame.sequence, signers: frame.certificate.signatures.length });
       for (const k of rounds.keys()) if (k.endsWith(`:${frame.sequence}`)) rounds.delete(k);
       return;
+    case "action":
+      log("action", { action_id: frame.action_id, action: frame.action });
+      if (opts.fault === "silent") return;
+      return send(actionResult(frame));
     case "round_failed":
       return log("round failed", { sequence: frame.sequence, reason: frame.reason });
     case "error":
@@ -187,7 +217,7 @@ async function connect() {
     );
     ws.on("unexpected-response", (_, res) => {
       log("connect refused", { status: res.statusCode });
-      resolve(res.statusCode === 403 || res.statusCode === 404 ? 1008 : 1006);
+      resolve([403, 404, 410].includes(res.statusCode) ? 1008 : 1006);
     });
     ws.on("error", (err) => log("socket error", { error: String(err) }));
     ws.on("close", (code, reason) => {
@@ -198,7 +228,7 @@ async function connect() {
   });
 }
 
-// Reconnects with backoff until the cluster refuses the agent for good (1008: bad key or BYZANTINE).
+// Reconnects with backoff until the cluster refuses the agent for good (1008: bad key, BYZANTINE or deactivated).
 for (let attempt = 0; ; attempt++) {
   const started = Date.now();
   const code = await connect().catch((err) => (log("connect failed", { error: String(err) }), 1006));

@@ -5,7 +5,8 @@ import { call, eventually, postJson } from "./helpers";
  * Simulated consensus agents for tests: each has a real Ed25519 key, registers over REST, connects
  * through the Worker's connect route and answers the protocol. `silent` never votes, `equivocate`
  * signs a second, different digest for every PREPARE, `bad-signature` signs with a key that is not
- * its own; `holdCommits` makes an honest agent keep its COMMITs until `release()`.
+ * its own; `holdCommits` makes an honest agent keep its COMMITs until `release()`. Every agent but
+ * a silent one answers a coordinated action at once, echoing it back as its result.
  */
 export type Fault = "honest" | "silent" | "equivocate" | "bad-signature";
 
@@ -101,6 +102,9 @@ export class TestAgent {
       await this.vote("prepare", f);
       if (this.fault === "equivocate")
         await this.vote("prepare", { ...f, digest: await sha256Hex(encoder.encode(`forged:${f.digest}`)) });
+    } else if (f.type === "action" && this.fault !== "silent") {
+      const result = { agent: this.name, action: f.action, echo: f.parameters };
+      this.send({ type: "action_result", action_id: f.action_id, ok: true, result });
     } else if (f.type === "prepared" && this.fault !== "silent") {
       if (this.holdCommits) this.held.push(f);
       else await this.vote("commit", f);

@@ -14,6 +14,9 @@ const TenantSchema = z
     name: z.string(),
     mode: z.enum(TENANT_MODES),
     event_retention_days: z.number().int(),
+    graphql_introspection: z
+      .boolean()
+      .openapi({ description: "Whether /v3/graphql answers introspection (__schema, __type) for this tenant" }),
     created_at: z.string(),
   })
   .openapi("Tenant");
@@ -51,15 +54,19 @@ const updateTenantRoute = createRoute({
   method: "patch",
   path: "/tenants/{tenantId}",
   operationId: "adminUpdateTenant",
-  summary: "Change a tenant's mode (live or simulation) or event retention",
+  summary: "Change a tenant's mode (live or simulation), event retention or GraphQL introspection",
   request: {
     params: TenantIdParam,
     body: {
       required: true,
       ...json(
         z
-          .object({ mode: z.enum(TENANT_MODES).optional(), event_retention_days: z.number().int().min(1).max(3650).optional() })
-          .refine((v) => v.mode !== undefined || v.event_retention_days !== undefined, "name at least one setting to change"),
+          .object({
+            mode: z.enum(TENANT_MODES).optional(),
+            event_retention_days: z.number().int().min(1).max(3650).optional(),
+            graphql_introspection: z.boolean().optional(),
+          })
+          .refine((v) => Object.values(v).some((x) => x !== undefined), "name at least one setting to change"),
       ),
     },
   },

@@ -11,6 +11,7 @@ export interface TenantView {
   name: string;
   mode: TenantMode;
   event_retention_days: number;
+  graphql_introspection: boolean;
   created_at: string;
 }
 
@@ -19,12 +20,14 @@ const view = (row: typeof tenants.$inferSelect): TenantView => ({
   name: row.name,
   mode: row.mode,
   event_retention_days: row.eventRetentionDays,
+  graphql_introspection: row.graphqlIntrospection,
   created_at: new Date(row.createdAt).toISOString(),
 });
 
 export interface TenantChanges {
   mode?: TenantMode;
   event_retention_days?: number;
+  graphql_introspection?: boolean;
 }
 
 /** Changes a tenant's settings and audits the change in the same batch. */
@@ -33,7 +36,11 @@ export async function updateTenant(db: Database, tenantId: string, changes: Tena
   const [updated] = await db.batch([
     db
       .update(tenants)
-      .set({ mode: changes.mode, eventRetentionDays: changes.event_retention_days })
+      .set({
+        mode: changes.mode,
+        eventRetentionDays: changes.event_retention_days,
+        graphqlIntrospection: changes.graphql_introspection,
+      })
       .where(eq(tenants.id, tenantId))
       .returning(),
     auditInsert(db, {

@@ -20,7 +20,8 @@ export type IdPrefix =
   | "ana"
   | "rem"
   | "ntf"
-  | "agt";
+  | "agt"
+  | "act";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomHex(16)}`;

@@ -53,6 +53,7 @@ const DESCRIPTIONS = {
   403: "Forbidden (including plain HTTP outside local development)",
   404: "Not found",
   409: "Conflict",
+  410: "Gone (no longer available)",
   413: "Request body too large",
   415: "Unsupported Content-Type",
   429: "Rate limited",

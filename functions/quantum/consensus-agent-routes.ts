@@ -84,7 +84,7 @@ const heartbeatRoute = createRoute({
   request: { params: S.AgentParams, body: { required: true, ...json(S.HeartbeatRequest) } },
   responses: {
     200: { description: "Recorded", ...json(S.HeartbeatResponse) },
-    ...errorResponses("quantum", 400, 401, 403, 404, 415, 429),
+    ...errorResponses("quantum", 400, 401, 403, 404, 410, 415, 429),
   },
 });
 
@@ -101,12 +101,14 @@ const connectRoute = createRoute({
     "…}` → agent `prepare {view, sequence, digest, signature}`; `prepared` → agent `commit {…}`; `committed " +
     "{certificate}` or `round_failed`. Votes are signed over `vigil-consensus-v1:<phase>:<cluster_id>:<agent_id>:<view>:" +
     "<sequence>:<n>:<digest>`. `heartbeat {status?, metrics?}` every `heartbeat_interval_ms` → `heartbeat_ack`; 30 s of " +
-    "silence closes the socket and makes the agent OFFLINE. A newer connection replaces an older one.",
+    "silence closes the socket and makes the agent OFFLINE. A newer connection replaces an older one. Coordinated " +
+    "actions (GraphQL coordinateAction): `action {action_id, action, parameters}` → agent `action_result {action_id, ok, " +
+    "result?, error?}`. A deactivated agent is refused (410) and its socket closed (1008).",
   security: securityFor("quantum:read"),
   request: { params: S.AgentParams },
   responses: {
     101: { description: "Switching to the WebSocket protocol" },
-    ...errorResponses("quantum", 400, 401, 403, 404, 429),
+    ...errorResponses("quantum", 400, 401, 403, 404, 410, 429),
   },
 });
 

@@ -58,6 +58,9 @@ export const AgentSchema = z
     last_heartbeat: isoTime.nullable(),
     registered: z.literal(true),
     created_at: isoTime,
+    deactivated_at: isoTime
+      .nullable()
+      .openapi({ description: "When the agent was deactivated (over GraphQL): OFFLINE for good, no longer a voter" }),
     metrics: AgentMetricsSchema,
   })
   .openapi("ConsensusAgent");

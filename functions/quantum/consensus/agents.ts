@@ -54,6 +54,7 @@ export function agentView(a: AgentRow) {
     last_heartbeat: isoTime(a.lastHeartbeat),
     registered: true as const,
     created_at: isoTime(a.createdAt),
+    deactivated_at: a.deactivatedAt === null ? null : isoTime(a.deactivatedAt),
     metrics: agentMetrics(a),
   };
 }
@@ -152,6 +153,8 @@ export async function agentHeartbeat(
       throw new ApiError("forbidden", "The heartbeat's signature does not verify with the agent's key", { agent_id: agentId });
     case "byzantine":
       throw new ApiError("forbidden", "The agent is BYZANTINE", { agent_id: agentId });
+    case "deactivated":
+      throw new ApiError("gone", "The agent is deactivated", { agent_id: agentId });
   }
 }
 
@@ -168,6 +171,7 @@ export async function connectAgent(deps: ConsensusDeps, tenantId: string, agentI
   const res = await clusterOf(deps, tenantId).fetch(upgrade);
   if (res.status === 404) throw notFound("Agent", { agent_id: agentId });
   if (res.status === 403) throw new ApiError("forbidden", "The agent is BYZANTINE and may not rejoin", { agent_id: agentId });
+  if (res.status === 410) throw new ApiError("gone", "The agent is deactivated and may not rejoin", { agent_id: agentId });
   if (res.status !== 101 || !res.webSocket) throw new Error(`consensus cluster refused the upgrade: ${res.status}`);
   // A fresh Response: the object's has immutable headers, and the platform middleware adds its own.
   return new Response(null, { status: 101, webSocket: res.webSocket });

@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextKey, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { openHubSocket } from "../../command/event-stream";
 import type { Principal } from "../../platform/auth/principal";
 import { ApiError } from "../../platform/errors";
 import { requireConsensusAccess } from "./access";
 import { agentMetrics, findAgent, registerAgent } from "./agents";
+import { openHubEvents, type HubMessage } from "./hub-events";
 import {
   AgentInfoSchema,
   ByzantineConsensus,
@@ -56,34 +56,12 @@ async function scoped<T>(ctx: HandlerContext, access: "read" | "manage", run: (s
 /** The consensus event stream: the tenant hub's consensus and agent events, as ConsensusEvent messages. */
 async function* consensusEvents(s: CallScope, types: string[], signal: AbortSignal): AsyncGenerator<ConsensusEvent> {
   const wanted = types.length ? types.filter((t) => CONSENSUS_EVENT_TYPES.includes(t)) : [...CONSENSUS_EVENT_TYPES];
-  const { socket } = await openHubSocket(s.deps.env, s.principal, { severities: [], systemTypes: [], types: wanted }, s.url);
-  const queue: string[] = [];
-  let wake: (() => void) | null = null;
-  let open = true;
-  const notify = () => wake?.();
-  socket.addEventListener("message", (m) => (queue.push(String(m.data)), notify()));
-  socket.addEventListener("close", () => ((open = false), notify()));
-  signal.addEventListener("abort", () => ((open = false), notify()));
-  socket.accept();
-  try {
-    while (open || queue.length) {
-      if (!queue.length) await new Promise<void>((r) => (wake = r));
-      for (const raw of queue.splice(0)) yield toConsensusEvent(JSON.parse(raw));
-    }
-  } finally {
-    try {
-      socket.close(1000, "stream ended");
-    } catch {
-      // Already closed.
-    }
-  }
+  // The abort signal ends the iterator even while it waits, so the generator never outlives the call.
+  for await (const m of await openHubEvents(s.deps.env, s.principal, wanted, s.url, signal)) yield toConsensusEvent(m);
 }
 
-/** A hub message (see platform/events/live.ts) as the seed's ConsensusEvent. */
-function toConsensusEvent(m: {
-  type: string;
-  event: { id: string; timestamp: number; description: string; severity: string; system: string };
-}) {
+/** A hub message as the seed's ConsensusEvent. */
+function toConsensusEvent(m: HubMessage) {
   return create(ConsensusEventSchema, {
     eventType: m.type,
     timestamp: BigInt(m.event.timestamp),

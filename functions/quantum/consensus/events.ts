@@ -98,3 +98,51 @@ export function registeredEvent(
     details: { agent_id: agent.id, name: agent.name, endpoint: agent.endpoint, capabilities: agent.capabilities },
   };
 }
+
+export function deactivatedEvent(tenantId: string, agent: { id: string; name: string }): NewEvent {
+  return {
+    tenantId,
+    source: "quantum",
+    type: "agent.deactivated",
+    severity: "medium",
+    system: SYSTEM,
+    description: `Agent ${agent.name} (${agent.id}) was deactivated; it no longer votes or takes actions`,
+    details: { agent_id: agent.id, name: agent.name },
+  };
+}
+
+export function updatedEvent(tenantId: string, agentId: string, changed: string[]): NewEvent {
+  return {
+    tenantId,
+    source: "quantum",
+    type: "agent.updated",
+    severity: "low",
+    system: SYSTEM,
+    description: `Agent ${agentId} changed its ${changed.join(", ")}`,
+    details: { agent_id: agentId, changed },
+  };
+}
+
+/** After a coordinated action: who was asked, who answered, who failed and why (never the results themselves). */
+export function coordinationEvent(
+  tenantId: string,
+  input: { action_id: string; action: string },
+  r: { execution_time_ms: number; answers: { agent_id: string; ok: boolean; reason?: string }[] },
+): NewEvent {
+  const failed = r.answers.filter((a) => !a.ok);
+  return {
+    tenantId,
+    source: "quantum",
+    type: "coordination.action.completed",
+    severity: failed.length ? "medium" : "low",
+    system: SYSTEM,
+    description: `Action ${input.action} (${input.action_id}): ${r.answers.length - failed.length} of ${r.answers.length} agents succeeded in ${Math.round(r.execution_time_ms)} ms`,
+    details: {
+      action_id: input.action_id,
+      action: input.action,
+      agent_ids: r.answers.map((a) => a.agent_id),
+      failed_agents: failed.map((a) => ({ agent_id: a.agent_id, reason: a.reason })),
+      execution_time_ms: r.execution_time_ms,
+    },
+  };
+}

@@ -6,6 +6,8 @@ import { VOTE_PHASES, type QuorumCertificate } from "./model";
  * the agent answers `auth` (its signature over authMessage); then it receives `welcome`, one
  * `pre_prepare` per round it votes in, `prepared` when 2f+1 PREPAREs are in (the cue to COMMIT),
  * and `committed` / `round_failed` when the round ends. Agents heartbeat every `heartbeat_interval_ms`.
+ * Coordinated actions: the object sends `action {action_id, action, parameters}`; the agent answers
+ * `action_result {action_id, ok, result?, error?}` (ok: false for an action it does not know).
  */
 
 /** The statuses a connected agent may report for itself; BYZANTINE and OFFLINE are the object's to give. */
@@ -31,10 +33,23 @@ const Heartbeat = z.object({
     .optional(),
 });
 
-export const AgentMessage = z.discriminatedUnion("type", [Auth, Vote, Heartbeat]);
+/** An agent's answer to an `action` frame; `result` is whatever JSON the action produced. */
+const ActionResult = z.object({
+  type: z.literal("action_result"),
+  action_id: z.string().min(1).max(100),
+  ok: z.boolean(),
+  result: z.unknown().optional(),
+  error: z.string().max(1000).optional(),
+});
+
+export const AgentMessage = z.discriminatedUnion("type", [Auth, Vote, Heartbeat, ActionResult]);
 export type AgentMessage = z.infer<typeof AgentMessage>;
 export type VoteMessage = z.infer<typeof Vote>;
 export type HeartbeatReport = Omit<z.infer<typeof Heartbeat>, "type">;
+export type ActionResultMessage = z.infer<typeof ActionResult>;
+
+/** In characters. Votes and heartbeats fit in far less; an action result may carry a report. */
+export const MAX_AGENT_FRAME_LENGTH = 16_384;
 
 export type ServerMessage =
   | { type: "challenge"; nonce: string; cluster_id: string; agent_id: string }
@@ -55,11 +70,12 @@ export type ServerMessage =
   | { type: "committed"; sequence: number; certificate: QuorumCertificate }
   | { type: "round_failed"; sequence: number; reason: string }
   | { type: "heartbeat_ack"; server_time: number }
+  | { type: "action"; action_id: string; action: string; parameters: unknown }
   | { type: "error"; code: string; message: string; sequence?: number; view?: number };
 
 /** Null for anything that is not one of the agent's messages (answered with an error frame). */
 export function parseAgentMessage(data: string | ArrayBuffer): AgentMessage | null {
-  if (typeof data !== "string" || data.length > 4096) return null;
+  if (typeof data !== "string" || data.length > MAX_AGENT_FRAME_LENGTH) return null;
   try {
     const parsed = AgentMessage.safeParse(JSON.parse(data));
     return parsed.success ? parsed.data : null;

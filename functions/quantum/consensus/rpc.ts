@@ -85,4 +85,43 @@ export interface StoredEvidence extends EquivocationEvidence {
 
 export type HeartbeatOutcome =
   | { ok: true; status: AgentStatus; last_heartbeat: string }
-  | { ok: false; code: "not_found" | "invalid_signature" | "stale_timestamp" | "byzantine" };
+  | { ok: false; code: "not_found" | "invalid_signature" | "stale_timestamp" | "byzantine" | "deactivated" };
+
+/**
+ * A coordinated action: sent to each named agent's socket, answered within `timeout_ms`. Parameters
+ * and results cross RPC as JSON text: the object passes them through and never looks inside.
+ */
+export interface CoordinateInput {
+  action_id: string;
+  action: string;
+  parameters_json: string;
+  agent_ids: string[];
+  timeout_ms: number;
+}
+
+/** Why an agent failed an action: its own answer (ok: false), or the cluster's reason for no answer. */
+export type ActionFailureReason =
+  "agent_error" | "unknown_agent" | "deactivated" | "byzantine" | "not_connected" | "disconnected" | "timeout";
+
+export type AgentActionAnswer =
+  | { agent_id: string; ok: true; result_json: string }
+  | { agent_id: string; ok: false; reason: ActionFailureReason; error: string | null };
+
+export interface CoordinateResult {
+  action_id: string;
+  execution_time_ms: number;
+  /** One per distinct target, in the order they were named. */
+  answers: AgentActionAnswer[];
+}
+
+/** What changed in an agent's registration, with the `agent.updated` event to queue. */
+export interface AgentChange {
+  name?: string;
+  event: NewEvent;
+}
+
+/** An agent's rounds over a window, counted from the cluster's round history. */
+export interface AgentActivity {
+  rounds_assigned: number;
+  tasks_completed: number;
+}

@@ -1,0 +1,1 @@
+ALTER TABLE `consensus_agents` ADD `deactivated_at` integer;

@@ -1,0 +1,1 @@
+ALTER TABLE `tenants` ADD `graphql_introspection` integer DEFAULT true NOT NULL;
