@@ -1,18 +1,10 @@
 // CPU time of the correlation itself (the pure function POST /api/correlate and the pipeline
 // run), at growing input sizes, bundled from the Worker's source and run in Node.
-import { build } from "esbuild";
+import { importBundled } from "../../scripts/import-bundled.mjs";
 import { median } from "./measure.mjs";
 
 async function loadCorrelate() {
-  const out = await build({
-    entryPoints: ["functions/command/correlation.ts"],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    write: false,
-  });
-  const url = `data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString("base64")}`;
-  return (await import(url)).correlate;
+  return (await importBundled("correlate", ['export { correlate } from "./functions/command/correlation.ts";'])).correlate;
 }
 
 const SEVERITIES = ["low", "medium", "high", "critical"];

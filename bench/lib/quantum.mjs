@@ -2,9 +2,7 @@
 // reconstruct at n = 5 / k = 3, and a canary trigger's journey to a webhook receiver. Each
 // figure is paired with a baseline sampled in the same loop, so the ratio survives a noisy host.
 import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { importBundled } from "../../scripts/import-bundled.mjs";
 import { startWebhookReceiver } from "../../test/node/webhook-receiver.mjs";
 import { median, percentile as p } from "./measure.mjs";
 import { post, randomIp } from "./seed.mjs";
@@ -175,28 +173,12 @@ export function quantumMarkdown(q) {
 }
 
 /** The analyzer's parser and assessment, bundled from the Worker's source, with its x509 library. */
-async function loadAnalyzer() {
-  const { build } = await import("esbuild");
-  const out = await build({
-    stdin: {
-      contents: [
-        'export { parseMaterial } from "./functions/quantum/detection/parse.ts";',
-        'export { assessMaterial } from "./functions/quantum/detection/assess.ts";',
-        'export { parsingLibs } from "./functions/quantum/detection/libs.ts";',
-      ].join("\n"),
-      resolveDir: process.cwd(),
-      loader: "ts",
-    },
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    // sshpk is CommonJS and asks for Node built-ins: a real file gives it a require().
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    outfile: join(tmpdir(), `vigil-analyzer-${process.pid}.mjs`),
-  });
-  if (out.errors.length) throw new Error("analyzer bundle failed");
-  return import(pathToFileURL(join(tmpdir(), `vigil-analyzer-${process.pid}.mjs`)).href);
-}
+const loadAnalyzer = () =>
+  importBundled("analyzer", [
+    'export { parseMaterial } from "./functions/quantum/detection/parse.ts";',
+    'export { assessMaterial } from "./functions/quantum/detection/assess.ts";',
+    'export { parsingLibs } from "./functions/quantum/detection/libs.ts";',
+  ]);
 
 /** A 10-certificate chain: a P-256 root, then alternating RSA-2048 and P-256 intermediates and a leaf. */
 async function certificateChain(x509, length) {

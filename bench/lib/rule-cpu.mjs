@@ -1,26 +1,14 @@
 // CPU time of rule evaluation itself: 50 rules compiled from the seed's SQL-like form, matched
 // against 10,000 records in Node, bundled from the Worker's source (what the queue consumer runs).
-import { build } from "esbuild";
+import { importBundled } from "../../scripts/import-bundled.mjs";
 import { logBatch, ruleQueries } from "./incidents-seed.mjs";
 import { median } from "./measure.mjs";
 
-async function load() {
-  const out = await build({
-    stdin: {
-      contents:
-        'export { parseRuleQuery } from "./functions/incidents/rules/sql-query.ts"; export { matches } from "./functions/incidents/rules/match.ts";',
-      resolveDir: process.cwd(),
-      loader: "ts",
-    },
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    write: false,
-  });
-  const url = `data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString("base64")}`;
-  return import(url);
-}
+const load = () =>
+  importBundled("rule-cpu", [
+    'export { parseRuleQuery } from "./functions/incidents/rules/sql-query.ts";',
+    'export { matches } from "./functions/incidents/rules/match.ts";',
+  ]);
 
 export async function measureRuleCpu({ records = 10_000, rules = 50, samples = 5 } = {}) {
   const { parseRuleQuery, matches } = await load();

@@ -3,11 +3,7 @@
 // Connect protocol and over gRPC-Web, each followed by its consensus.achieved on
 // StreamConsensusEvents; and the equivocator is reported BYZANTINE.
 import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { importBundled } from "../../scripts/import-bundled.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Messages carry int64 fields as bigint, which JSON.stringify refuses. */
@@ -18,29 +14,12 @@ const FAULTS = [null, null, null, "equivocate"];
  * The generated service is TypeScript, which Node 20 cannot import: it is bundled with the client
  * and both transports into one module, so they share a single @bufbuild/protobuf.
  */
-async function loadConnect() {
-  const outfile = join(tmpdir(), `vigil-consensus-client-${process.pid}.mjs`);
-  await build({
-    stdin: {
-      contents: [
-        'export { ByzantineConsensus } from "./functions/quantum/consensus/gen/mwrasp/consensus/v3/byzantine_consensus_pb.ts";',
-        'export { createClient } from "@connectrpc/connect";',
-        'export { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";',
-      ].join("\n"),
-      resolveDir: process.cwd(),
-      loader: "ts",
-    },
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    outfile,
-    logLevel: "error",
-  });
-  try {
-    return await import(pathToFileURL(outfile).href);
-  } finally {
-    rmSync(outfile, { force: true });
-  }
+function loadConnect() {
+  return importBundled("consensus-client", [
+    'export { ByzantineConsensus } from "./functions/quantum/consensus/gen/mwrasp/consensus/v3/byzantine_consensus_pb.ts";',
+    'export { createClient } from "@connectrpc/connect";',
+    'export { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";',
+  ]);
 }
 
 /** One reference agent process; it shares the test's token so the per-IP token limit is not spent. */
