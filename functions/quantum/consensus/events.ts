@@ -19,6 +19,15 @@ interface RoundFacts {
   finished_at: number;
 }
 
+/** What every round event says about its round. */
+const roundDetails = (r: RoundFacts) => ({
+  proposal_id: r.proposal_id,
+  sequence: r.sequence,
+  view: r.view,
+  digest: r.digest,
+  n: r.voters.length,
+});
+
 export function achievedEvent(tenantId: string, r: RoundFacts, cert: QuorumCertificate): NewEvent {
   const signers = cert.signatures.map((s) => s.agent_id);
   return {
@@ -29,11 +38,7 @@ export function achievedEvent(tenantId: string, r: RoundFacts, cert: QuorumCerti
     system: SYSTEM,
     description: `Consensus on proposal ${r.proposal_id} at sequence ${r.sequence} (view ${r.view}): ${signers.length} of ${r.voters.length} agents committed`,
     details: {
-      proposal_id: r.proposal_id,
-      sequence: r.sequence,
-      view: r.view,
-      digest: r.digest,
-      n: r.voters.length,
+      ...roundDetails(r),
       quorum: cert.quorum,
       agreeing_agents: signers,
       consensus_time_ms: r.finished_at - r.started_at,
@@ -53,11 +58,7 @@ export function failedEvent(tenantId: string, r: RoundFacts, reason: string, agr
         ? `Consensus on proposal ${r.proposal_id} failed: no live agent was connected`
         : `Consensus on proposal ${r.proposal_id} at sequence ${r.sequence} failed (${reason}) in view ${r.view}: ${agreeing.length} of ${r.voters.length} agents prepared`,
     details: {
-      proposal_id: r.proposal_id,
-      sequence: r.sequence,
-      view: r.view,
-      digest: r.digest,
-      n: r.voters.length,
+      ...roundDetails(r),
       reason,
       agreeing_agents: agreeing,
       elapsed_ms: r.finished_at - r.started_at,
