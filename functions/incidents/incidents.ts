@@ -7,8 +7,9 @@ import { isoTime } from "../platform/time";
 import { isClosed } from "./lifecycle";
 import { changeIncident, findIncident, openIncident, timelineOf, type Change, type Incident, type NewIncident } from "./store";
 
-/** Who a timeline entry names: the user or key that acted. */
-export const agentOf = (p: Principal) => (p.kind === "api_key" ? `api-key:${p.id}` : `user:${p.id}`);
+/** Who a timeline entry names: the user or key that acted, or Vigil itself (`system:…`). */
+export const agentOf = (p: Pick<Principal, "id"> & { kind: Principal["kind"] | "system" }) =>
+  p.kind === "api_key" ? `api-key:${p.id}` : p.kind === "system" ? `system:${p.id}` : `user:${p.id}`;
 
 export function incidentView(i: Incident) {
   return {

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { remediations, type RemediationAction } from "../../../schema";
 import type { CommandActor } from "../../command/mesh";
 import { requireRole, requireScope, type Principal } from "../../platform/auth/principal";
@@ -80,7 +80,7 @@ async function announce(deps: Deps, r: Remediation, operation: "execute" | "roll
 async function run(deps: Deps, row: Remediation, actor: CommandActor, approved: boolean): Promise<Remediation> {
   const effect = EFFECTS[row.action];
   const ctx = contextFor(deps, row, actor, approved);
-  const agent = `${actor.kind === "api_key" ? "api-key" : actor.kind}:${actor.id}`;
+  const agent = agentOf(actor);
   try {
     await effect.plan(ctx, row.parameters as never);
     const applied = await effect.apply(ctx, row.parameters as never);
@@ -195,7 +195,7 @@ export async function approveRemediation(deps: Deps, p: Principal, id: string, n
 export async function rollbackRemediation(deps: Deps, actor: CommandActor, row: Remediation, reason: string) {
   if (!CATALOG[row.action].reversible || row.inverse === null)
     throw conflict(`${row.action} cannot be rolled back`, { action_id: row.id, reversible: false });
-  const agent = `${actor.kind === "api_key" ? "api-key" : actor.kind}:${actor.id}`;
+  const agent = agentOf(actor);
   const now = Date.now();
   const claimed = await moveStatus(deps.db, row, "completed", {
     status: "rolled_back",
@@ -207,10 +207,7 @@ export async function rollbackRemediation(deps: Deps, actor: CommandActor, row: 
     const outcome = await EFFECTS[row.action].undo(contextFor(deps, row, actor, true), row.inverse);
     await noteOnIncident(deps.db, claimed, "Remediation rolled back", agent, `${row.action} (${row.id}): ${reason}`);
     const done = { ...claimed, result: { ...(claimed.result ?? {}), rollback: outcome } };
-    await deps.db
-      .update(remediations)
-      .set({ result: done.result })
-      .where(sql`${remediations.id} = ${row.id}`);
+    await deps.db.update(remediations).set({ result: done.result }).where(eq(remediations.id, row.id));
     await announce(deps, done, "rollback", agent);
     return done;
   } catch (err) {
