@@ -300,6 +300,15 @@ describe("access actions", () => {
       403,
     );
     expect(
+      await failure(await postJson(`/api/v1/users/${user.username}/password`, { password: "short" }, admin), 400),
+    ).toMatchObject({
+      code: "INVALID_REQUEST",
+    });
+    await failure(
+      await postJson("/api/v1/users/nobody@remediation.test/password", { password: "a brand new passphrase" }, admin),
+      404,
+    );
+    expect(
       (await postJson(`/api/v1/users/${user.username}/password`, { password: "a brand new passphrase" }, admin)).status,
     ).toBe(200);
     expect((await postJson("/auth/login", { username: user.username, password: "a brand new passphrase" })).status).toBe(200);
