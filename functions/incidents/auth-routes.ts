@@ -16,11 +16,12 @@ const TokenPair = z
   .object({ access_token: z.string(), token_type: z.literal("bearer"), expires_in: z.number().int(), refresh_token: z.string() })
   .openapi("TokenPair");
 const tags = ["Incident response: authentication"];
-export const incidentsSecurity: Record<string, string[]>[] = [{ BearerJWT: [] }, { IncidentsApiKey: [] }];
+export const incidentsSecurity: Record<string, string[]>[] = [{ BearerJWT: [] }, { IncidentsApiKey: [] }, { QecnetSession: [] }];
 const security = incidentsSecurity;
 const body = <T extends z.ZodType>(schema: T) => ({ required: true, ...json(schema) });
 
-export const incidentsAuth = () => authenticate({ apiKeyHeaders: ["X-API-Key"], jwtAudience: INCIDENTS_AUDIENCE });
+export const incidentsAuth = () =>
+  authenticate({ apiKeyHeaders: ["X-API-Key"], jwtAudience: INCIDENTS_AUDIENCE, cookie: "qecnet" });
 
 /** Authentication, then the seed's per-method hourly limit (JWT 1000, API key 5000) for that principal. */
 export const incidentsGuard = () => [incidentsAuth(), rateLimit((c) => [incidentsPolicyFor(principalOf(c))])];

@@ -9,10 +9,10 @@ import type { AppEnv } from "../platform/types";
 import * as S from "./canary/schemas";
 import { collapseTest, deployToken, listTokens, tokenStatus } from "./canary/tokens";
 import { tripDecoy, tripMonitor, visitorOf } from "./canary/tripwire";
-import { quantumGuard } from "./guard";
+import { quantumGuard, quantumSecurity } from "./guard";
 
 const BASE = "/v3/quantum/canary/tokens";
-const security: Record<string, string[]>[] = [{ QuantumOAuth: [] }, { QuantumSignedRequest: [] }];
+const security = quantumSecurity();
 const common = {
   tags: ["Quantum defense: canary tokens"],
   security,

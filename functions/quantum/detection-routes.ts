@@ -18,10 +18,10 @@ import {
 import { openQuantumStream } from "./detection/stream";
 import { quantumHealth, tenantApiMetrics } from "./detection/system-health";
 import { threatLevel } from "./detection/threat-level";
-import { quantumGuard } from "./guard";
+import { quantumGuard, quantumSecurity } from "./guard";
 
 const tags = ["Quantum defense: detection"];
-const securityFor = (scope: string): Record<string, string[]>[] => [{ QuantumOAuth: [scope] }, { QuantumSignedRequest: [] }];
+const securityFor = quantumSecurity;
 
 const analyzeRoute = createRoute({
   method: "post",

@@ -1,20 +1,20 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { principalOf } from "../platform/auth/authenticate";
-import { hasScope, type Principal } from "../platform/auth/principal";
+import type { Principal } from "../platform/auth/principal";
+import { requireQuantumScope } from "./detection/access";
 import { database } from "../platform/db";
-import { ApiError } from "../platform/errors";
 import { errorResponses, json } from "../platform/openapi";
 import { createRouter } from "../platform/router";
 import type { AppEnv } from "../platform/types";
 import { reconstructData } from "./fragmentation/reconstruct";
 import * as S from "./fragmentation/schemas";
 import { extendLifetime, fragmentData, type FragmentDeps } from "./fragmentation/service";
-import { quantumGuard } from "./guard";
+import { quantumGuard, quantumSecurity } from "./guard";
 
 const common = {
   tags: ["Quantum defense: temporal fragmentation"],
-  security: [{ QuantumOAuth: [] }, { QuantumSignedRequest: [] }] as Record<string, string[]>[],
+  security: quantumSecurity(),
   middleware: quantumGuard(),
 };
 
@@ -62,14 +62,9 @@ const lifetimeRoute = createRoute({
   },
 });
 
-/** OAuth clients need `quantum:write` to fragment or extend and `quantum:read` (or write) to reconstruct. */
+/** Fragmenting and extending need `quantum:write`; reconstructing needs `quantum:read` (write implies it). */
 function requireQuantum(p: Principal, access: "read" | "write"): Principal {
-  const needed = `quantum:${access}`;
-  const ok =
-    p.kind === "oauth_client"
-      ? p.scopes.includes(needed) || (access === "read" && p.scopes.includes("quantum:write"))
-      : hasScope(p, access);
-  if (!ok) throw new ApiError("insufficient_scope", `This action needs the '${needed}' scope`, { required: needed });
+  requireQuantumScope(p, access === "read" ? "quantum:read" : "quantum:write");
   return p;
 }
 

@@ -8,8 +8,8 @@ import { incidentsSuccess } from "../platform/envelopes";
 import { errorResponses, incidentsSuccessSchema, json } from "../platform/openapi";
 import { createRouter } from "../platform/router";
 import type { AppEnv } from "../platform/types";
-import { incidentsGuard } from "../incidents/auth-routes";
-import { quantumGuard } from "../quantum/guard";
+import { incidentsGuard, incidentsSecurity } from "../incidents/auth-routes";
+import { quantumGuard, quantumSecurity } from "../quantum/guard";
 import { requireWebhookRead, requireWebhookWrite } from "./access";
 import { CATALOG_TYPES, EVENT_CATALOG, TEST_EVENT_TYPE } from "./catalog";
 import { deliveriesOfEvent, getDelivery, listDeliveries, replayDelivery, sendTest } from "./deliveries";
@@ -36,14 +36,14 @@ const FAMILY: Record<WebhookFamily, FamilyRoutes> = {
     base: "/v3/webhooks",
     op: "quantum",
     tag: "Quantum defense: webhooks",
-    security: [{ QuantumOAuth: [] }, { QuantumSignedRequest: [] }],
+    security: quantumSecurity(),
     guard: quantumGuard,
   },
   incidents: {
     base: "/api/v1/webhooks",
     op: "incidents",
     tag: "Incident response: webhooks",
-    security: [{ BearerJWT: [] }, { IncidentsApiKey: [] }],
+    security: incidentsSecurity,
     guard: incidentsGuard,
   },
 };

@@ -14,8 +14,8 @@ import { familyActive } from "./user-tokens";
 /** What a route accepts; each family lists the ways in its seed documents. */
 export interface AuthOptions {
   apiKeyHeaders?: ApiKeyHeader[];
-  /** JWT audience accepted as `Authorization: Bearer`. */
-  jwtAudience?: string;
+  /** JWT audience(s) accepted as `Authorization: Bearer`. */
+  jwtAudience?: string | readonly string[];
   cookie?: SessionKind;
   /** Accept HMAC-signed requests (X-Client-ID, X-Timestamp, X-Signature) from OAuth clients. */
   signedRequests?: boolean;
@@ -40,7 +40,12 @@ async function fromApiKey(c: Context<AppEnv>, db: Database, key: string, allowed
   return result.principal;
 }
 
-async function fromJwt(c: Context<AppEnv>, db: Database, token: string, audience: string): Promise<Principal> {
+async function fromJwt(
+  c: Context<AppEnv>,
+  db: Database,
+  token: string,
+  audience: string | readonly string[],
+): Promise<Principal> {
   const claims = await verifyAccessToken(c.env.AUTH_SECRET, token, audience);
   if (!claims) throw new ApiError("invalid_credentials", "Invalid or expired access token");
   if (claims.sid && !(await familyActive(db, claims.sid)))

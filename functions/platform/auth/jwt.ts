@@ -105,10 +105,10 @@ function remember(key: string, claims: AccessClaims, now: number) {
 export async function verifyAccessToken(
   secret: string,
   token: string,
-  audience: string,
+  audience: string | readonly string[],
   now = Date.now(),
 ): Promise<AccessClaims | null> {
-  const cacheKey = `${audience}\u0000${token}`;
+  const cacheKey = `${typeof audience === "string" ? audience : audience.join(" ")}\u0000${token}`;
   const cached = verifiedTokens.get(cacheKey);
   if (cached && cached.until > now) return cached.claims;
   let header;
@@ -125,7 +125,7 @@ export async function verifyAccessToken(
     const { payload } = await jwtVerify<AccessClaims>(token, publicKey, {
       algorithms: [ALG],
       issuer: ISSUER,
-      audience,
+      audience: typeof audience === "string" ? audience : [...audience],
       typ: TYP,
       currentDate: new Date(now),
       requiredClaims: ["exp", "iat", "sub", "tid", "pk"],

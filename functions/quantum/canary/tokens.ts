@@ -4,19 +4,16 @@ import { encryptText, randomToken, base64url } from "../../platform/auth/keys";
 import type { Principal } from "../../platform/auth/principal";
 import { sha256Hex } from "../../platform/crypto";
 import type { Database } from "../../platform/db";
-import { ApiError, notFound } from "../../platform/errors";
+import { notFound } from "../../platform/errors";
+import { requireQuantumScope, type QuantumScope } from "../detection/access";
 import { check, cryptoRandom, decodeState, encodeState, prepare, type Random } from "./bb84";
 import type { DeployInput, ListStatus } from "./schemas";
 import { recordTestTrigger, type CanaryToken, type Deps, type Visitor } from "./tripwire";
 import { checkView, deployedView, hitView, SIMULATION_LABEL, statusOf, tokenView, type StoredSimulation } from "./views";
 
-type QuantumScope = "quantum:read" | "quantum:write";
-
-/** OAuth clients deploy and test with `quantum:write`; reading needs `quantum:read` (write implies it). */
+/** Deploying and testing need `quantum:write`; reading needs `quantum:read` (write implies it). */
 export function requireCanaryScope(p: Principal, needed: QuantumScope): Principal {
-  const ok =
-    needed === "quantum:read" ? p.scopes.some((s) => s === "quantum:read" || s === "quantum:write") : p.scopes.includes(needed);
-  if (!ok) throw new ApiError("insufficient_scope", `This action needs the '${needed}' scope`, { required: needed });
+  requireQuantumScope(p, needed);
   return p;
 }
 

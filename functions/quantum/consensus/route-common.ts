@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { database } from "../../platform/db";
 import type { AppEnv } from "../../platform/types";
-import { quantumGuard } from "../guard";
+import { quantumGuard, quantumSecurity } from "../guard";
 import type { ConsensusDeps } from "./service";
 
 /** What the consensus and agent route modules share: the quantum guard, security and dependencies. */
@@ -10,9 +10,6 @@ export const consensusCommon = {
   middleware: quantumGuard(),
 };
 
-export const securityFor = (scope: string): Record<string, string[]>[] => [
-  { QuantumOAuth: [scope] },
-  { QuantumSignedRequest: [] },
-];
+export const securityFor = quantumSecurity;
 
 export const consensusDeps = (c: Context<AppEnv>): ConsensusDeps => ({ env: c.env, db: database(c.env.DB), log: c.get("log") });
