@@ -1,4 +1,5 @@
 // `npm run dev`: local secrets, D1 migrations, `wrangler dev`, and a seeded demo tenant on first start.
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -14,6 +15,14 @@ const CREDENTIALS = join(STATE, "demo-credentials.json");
 const DEMO = { tenant: "demo", username: "admin@demo.vigil.local", role: "admin" };
 
 if (ensureDevVars()) console.log("Created .dev.vars with a fresh ADMIN_TOKEN");
+// The operator console is served from the Worker's static assets (dist/console).
+execFileSync(
+  process.execPath,
+  ["node_modules/vite/bin/vite.js", "build", "--config", "console/vite.config.ts", "--logLevel", "warn"],
+  {
+    stdio: "inherit",
+  },
+);
 wranglerSync(["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE], { env: { CI: "true" } });
 
 const wrangler = wranglerSpawn(["dev", "--port", PORT, "--ip", "127.0.0.1", "--persist-to", STATE, ...process.argv.slice(2)]);
@@ -60,8 +69,15 @@ const cfg = adminConfig();
 await waitForHealth(cfg.url);
 let demo = await seedDemo(cfg);
 if (!demo.agent) demo = saveCredentials({ ...demo, agent: await seedDemoAgent(cfg, demo) });
+// Authorization codes are one-time and live 10 minutes, so every start mints a fresh one.
+const signIn = await adminRequest(cfg, "POST", `/admin/tenants/${demo.tenant_id}/auth-codes`, {
+  role: DEMO.role,
+  user_id: demo.user_id,
+});
 console.log(`
   Vigil is listening on ${cfg.url}
+    Console       ${cfg.url}/  sign in with the code ${signIn.code} (one use, 10 minutes)
+                  or with the demo admin below; a new code: npm run admin -- auth-codes:create ${demo.tenant_id}
     API docs      ${cfg.url}/docs  (OpenAPI: ${cfg.url}/openapi.json)
     Admin API     Authorization: Bearer <ADMIN_TOKEN from .dev.vars>   e.g. npm run admin -- tenants:list
     Demo tenant   ${demo.tenant_id} (simulation mode: a threat event every few seconds; a 30-node mesh)

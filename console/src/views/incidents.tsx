@@ -1,0 +1,10 @@
+import type { ViewProps } from "../app";
+import { Panel } from "../components/panel";
+
+export function IncidentsView(_: ViewProps) {
+  return (
+    <Panel title="Incidents">
+      <p class="muted">Coming in this change.</p>
+    </Panel>
+  );
+}
