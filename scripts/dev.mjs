@@ -15,17 +15,31 @@ const CREDENTIALS = join(STATE, "demo-credentials.json");
 const DEMO = { tenant: "demo", username: "admin@demo.vigil.local", role: "admin" };
 
 if (ensureDevVars()) console.log("Created .dev.vars with a fresh ADMIN_TOKEN");
-// The operator console is served from the Worker's static assets (dist/console).
-execFileSync(
-  process.execPath,
-  ["node_modules/vite/bin/vite.js", "build", "--config", "console/vite.config.ts", "--logLevel", "warn"],
-  {
-    stdio: "inherit",
-  },
-);
+// The operator console is served from the Worker's static assets (dist/console, or
+// VIGIL_CONSOLE_OUT for a second instance beside the first).
+const CONSOLE_OUT = process.env.VIGIL_CONSOLE_OUT;
+const viteArgs = [
+  "build",
+  "--config",
+  "console/vite.config.ts",
+  "--logLevel",
+  "warn",
+  ...(CONSOLE_OUT ? ["--outDir", CONSOLE_OUT] : []),
+];
+execFileSync(process.execPath, ["node_modules/vite/bin/vite.js", ...viteArgs], { stdio: "inherit" });
 wranglerSync(["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE], { env: { CI: "true" } });
 
-const wrangler = wranglerSpawn(["dev", "--port", PORT, "--ip", "127.0.0.1", "--persist-to", STATE, ...process.argv.slice(2)]);
+const wrangler = wranglerSpawn([
+  "dev",
+  "--port",
+  PORT,
+  "--ip",
+  "127.0.0.1",
+  "--persist-to",
+  STATE,
+  ...(CONSOLE_OUT ? ["--assets", CONSOLE_OUT] : []),
+  ...process.argv.slice(2),
+]);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));
 wrangler.on("exit", (code) => process.exit(code ?? 0));
 
