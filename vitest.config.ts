@@ -1,8 +1,12 @@
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
+  // wrangler.toml serves the console from dist/console; the API tests never read it, but the
+  // directory must exist before the console has been built (`npm run console:build`).
+  mkdirSync(path.join(import.meta.dirname, "dist/console"), { recursive: true });
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "schema/migrations"));
   return {
     plugins: [
