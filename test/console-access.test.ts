@@ -58,7 +58,7 @@ describe("the console's session cookie across families", () => {
 
   it("a tampered cookie is 401 on the incident and quantum families", async () => {
     const { Cookie } = await consoleCookie(tenantId, "admin");
-    const headers = { Cookie: `${Cookie.slice(0, -3)}AAA` };
+    const headers = { Cookie: `${Cookie!.slice(0, -3)}AAA` };
     expect((await call("/api/v1/incidents", { headers })).status).toBe(401);
     expect((await call("/v3/consensus/status", { headers })).status).toBe(401);
   });
