@@ -21,6 +21,8 @@ export default defineConfig(async () => {
             TEST_UPSTASH_TOKEN: inject("upstashToken" as never) as string,
             // A real HTTP receiver for webhook deliveries (test/node/webhook-receiver.mjs).
             TEST_RECEIVER_URL: inject("receiverUrl" as never) as string,
+            TEST_FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+            TEST_FUZZ_SEED: process.env.FUZZ_SEED ?? "",
             ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
             AUTH_SECRET: "test-auth-secret-for-key-derivation-only",
             ENVIRONMENT: "development",
@@ -33,7 +35,9 @@ export default defineConfig(async () => {
       })),
     ],
     test: {
-      include: ["test/**/*.test.ts"],
+      // `npm run test:reliability` (VIGIL_SUITE=reliability) runs test/reliability; `vitest run` the rest.
+      include: process.env.VIGIL_SUITE === "reliability" ? ["test/reliability/**/*.test.ts"] : ["test/**/*.test.ts"],
+      exclude: process.env.VIGIL_SUITE === "reliability" ? [] : ["test/reliability/**"],
       // Some tests wait out a rate-limit window boundary (up to 10 s) or an asynchronous queue.
       testTimeout: 30_000,
       hookTimeout: 30_000,

@@ -9,6 +9,9 @@ declare global {
       TEST_UPSTASH_URL: string;
       TEST_UPSTASH_TOKEN: string;
       TEST_RECEIVER_URL: string;
+      /** The reliability suite's fuzzing budget and seed (FUZZ_RUNS, FUZZ_SEED in the environment). */
+      TEST_FUZZ_RUNS: string;
+      TEST_FUZZ_SEED: string;
     }
   }
 }
