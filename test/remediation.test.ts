@@ -245,6 +245,21 @@ describe("approval", () => {
     expect((await rollback(pending.id!)).status).toBe(200);
   });
 
+  it("an analyst previews and proposes; a responder approves; a viewer can do neither", async () => {
+    const body = { action: "block_ip", parameters: { ip_addresses: ["203.0.113.61"] } };
+    expect(await execute({ ...body, dry_run: true }, analyst, 200)).toMatchObject({ status: "dry_run" });
+    const proposed = await execute({ ...body, require_approval: true }, analyst, 202);
+    expect(proposed).toMatchObject({ status: "pending_approval" });
+    await failure(await approve(proposed.id!, analyst), 403);
+    const ok = await approve(proposed.id!, responder);
+    expect(ok.status).toBe(200);
+    expect((await ok.json()) as { data: { action: Action } }).toMatchObject({ data: { action: { status: "completed" } } });
+    expect((await ingestFrom("203.0.113.61")).status).toBe(403);
+    expect((await rollback(proposed.id!)).status).toBe(200);
+    const viewer = await userHeaders(tenantId, "vera@remediation.test", "viewer");
+    await failure(await postJson("/api/v1/remediation/execute", { ...body, require_approval: true }, viewer), 403);
+  });
+
   it("expires unapproved after a day", async () => {
     const pending = await execute({ action: "rotate_keys", require_approval: true }, responder, 202);
     await env.DB.prepare("UPDATE remediations SET approval_expires_at = ? WHERE id = ?")

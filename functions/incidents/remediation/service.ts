@@ -38,6 +38,16 @@ function requireResponder(p: Principal) {
   if (p.role) requireRole(p, "responder");
 }
 
+/**
+ * Analysts may preview an action (a dry run changes nothing) and propose one held for approval
+ * (a different responder decides); running one at once needs a responder.
+ */
+function requireProposer(p: Principal, input: ExecuteInput) {
+  if (!input.dry_run && !input.require_approval) return requireResponder(p);
+  requireScope(p, "write");
+  if (p.role) requireRole(p, "analyst");
+}
+
 function contextFor(
   deps: Deps,
   row: Pick<Remediation, "tenantId" | "id">,
@@ -126,7 +136,7 @@ const NULLABLE_FIELDS = [
 type NullableField = (typeof NULLABLE_FIELDS)[number];
 
 export async function executeRemediation(deps: Deps, p: Principal, input: ExecuteInput) {
-  requireResponder(p);
+  requireProposer(p, input);
   const parameters = validParameters(input.action, input.parameters);
   const incident = input.incident_id ? await findIncident(deps.db, p.tenantId, input.incident_id) : null;
   const now = Date.now();
