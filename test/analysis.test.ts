@@ -9,6 +9,7 @@ import { canonicalIp, contains, ipsInText, parseCidr, parseIp } from "../functio
 import { completeAnalysis, failAnalysis } from "../functions/incidents/analysis/job";
 import { matchTechniques } from "../functions/incidents/analysis/mitre";
 import { database } from "../functions/platform/db";
+import { parseParameters } from "../functions/incidents/remediation/catalog";
 import { call, createApiKey, createTenant, eventually, postJson, userHeaders } from "./helpers";
 
 type Ok<T> = { success: true; data: T; meta: { request_id: string } };
@@ -131,7 +132,7 @@ describe("analysis building blocks", () => {
   });
 
   it("computes confidence from the evidence and recommends catalog actions with ready parameters", () => {
-    const metadata = { node_id: "node-7", machine: "web-7", device_id: "dev-7" };
+    const metadata = { node_id: "node-7", machine: "web-7", device_id: "dev-7", api_key_id: "key_7" };
     const incident = { type: "host_alert", description: "PowerShell spawned by Word", affectedResources: [], metadata };
     const records = [{ message: "powershell -EncodedCommand AAAA", src_ip: "192.0.2.50", user: "alice" }];
     const evidence = { ...extractEvidence(incident, records), logCount: 1, logSource: "ip_search" as const };
@@ -151,6 +152,9 @@ describe("analysis building blocks", () => {
     expect(actions.isolate_node!.parameters).toEqual({ node_id: "node-7" });
     expect(actions.quarantine_device!.parameters).toEqual({ machine: "web-7", device_id: "dev-7" });
     expect(actions.block_ip!.parameters).toMatchObject({ ip_addresses: ["192.0.2.50"] });
+    expect(actions.revoke_api_key!.parameters).toEqual({ key_id: "key_7" });
+    // "Ready parameters": each recommendation is accepted as is by the catalog execute validates against.
+    for (const r of plain.recommendations!) expect(() => parseParameters(r.action, r.parameters), r.action).not.toThrow();
     const malicious: IntelFacts = {
       ...none,
       indicators: [

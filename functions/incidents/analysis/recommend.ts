@@ -119,7 +119,7 @@ function keyHygiene({ matches, evidence }: RecommendInput): Recommendation[] {
       action: "revoke_api_key",
       priority: "HIGH",
       reasoning: `API key ${evidence.apiKeyId} is named by the incident and ${shown(matches, ["T1552"]) || "the host is compromised"}`,
-      parameters: { api_key_id: evidence.apiKeyId },
+      parameters: { key_id: evidence.apiKeyId },
     });
   const exposed = shown(matches, ["T1552", "T1040", "T1562.010"]);
   if (exposed)
@@ -156,7 +156,7 @@ const SUMMARY: Record<RemediationAction, (p: Record<string, unknown>) => string>
   block_ip: (p) => `Block source IP addresses ${listed((p.ip_addresses as string[]) ?? [], 3)}`,
   isolate_node: (p) => `Isolate node ${String(p.node_id)}`,
   rotate_keys: () => "Rotate exposed keys",
-  revoke_api_key: (p) => `Revoke API key ${String(p.api_key_id)}`,
+  revoke_api_key: (p) => `Revoke API key ${String(p.key_id)}`,
   disable_user: (p) => `Disable account ${String(p.username)}`,
   quarantine_device: (p) => `Quarantine device ${String(p.device_id ?? p.machine)}`,
   force_password_reset: (p) => `Force password reset for ${String(p.username)}`,
