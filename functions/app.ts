@@ -5,6 +5,7 @@ import { avAuditRoutes } from "./av/audit-routes";
 import { avAuthRoutes } from "./av/auth-routes";
 import { avClaimRoutes } from "./av/claim-routes";
 import { avDeviceRoutes } from "./av/device-routes";
+import { avMachineRoutes } from "./av/machine-routes";
 import { avMeshRoutes } from "./av/mesh-routes";
 import { commandApprovalRoutes } from "./command/approval-routes";
 import { commandAuditRoutes } from "./command/audit-routes";
@@ -58,6 +59,7 @@ export function buildApp(): Router {
   app.route("/", avAuditRoutes());
   app.route("/", avClaimRoutes());
   app.route("/", avMeshRoutes());
+  app.route("/", avMachineRoutes());
   app.route("/", quantumOAuthRoutes());
   app.route("/", canaryRoutes());
   app.route("/", detectionRoutes());

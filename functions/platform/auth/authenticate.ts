@@ -16,7 +16,8 @@ export interface AuthOptions {
   apiKeyHeaders?: ApiKeyHeader[];
   /** JWT audience(s) accepted as `Authorization: Bearer`. */
   jwtAudience?: string | readonly string[];
-  cookie?: SessionKind;
+  /** Session cookie kind(s) accepted; the first present is the one checked. */
+  cookie?: SessionKind | readonly SessionKind[];
   /** Accept HMAC-signed requests (X-Client-ID, X-Timestamp, X-Signature) from OAuth clients. */
   signedRequests?: boolean;
   /** Let anonymous requests through (principal unset); bad credentials still fail. */
@@ -78,13 +79,12 @@ async function resolve(c: Context<AppEnv>, opts: AuthOptions): Promise<Principal
     if (opts.jwtAudience && JWT_SHAPE.test(bearer)) return fromJwt(c, db, bearer, opts.jwtAudience);
     throw new ApiError("invalid_credentials", "Unrecognised bearer credential");
   }
-  if (opts.cookie) {
-    const value = getCookie(c, COOKIE_NAME[opts.cookie]);
-    if (value !== undefined) {
-      const principal = await verifySession(db, c.env.AUTH_SECRET, opts.cookie, value);
-      if (!principal) throw new ApiError("unauthorized", "Session is invalid or has expired; sign in again");
-      return principal;
-    }
+  for (const kind of typeof opts.cookie === "string" ? [opts.cookie] : (opts.cookie ?? [])) {
+    const value = getCookie(c, COOKIE_NAME[kind]);
+    if (value === undefined) continue;
+    const principal = await verifySession(db, c.env.AUTH_SECRET, kind, value);
+    if (!principal) throw new ApiError("unauthorized", "Session is invalid or has expired; sign in again");
+    return principal;
   }
   return null;
 }
