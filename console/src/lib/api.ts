@@ -21,6 +21,8 @@ export interface RequestOptions {
   body?: unknown;
   query?: Query;
   signal?: AbortSignal;
+  /** Don't hand a 401 to the session (the refresh call itself: its 401 means the sign-in ended). */
+  noAuthRetry?: boolean;
 }
 
 /** Supplied by the session: the bearer token (password sign-ins) and what to do on a 401. */
@@ -85,7 +87,7 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   let res = await send(path, opts);
-  if (res.status === 401 && (await hooks.unauthorized())) res = await send(path, opts);
+  if (res.status === 401 && !opts.noAuthRetry && (await hooks.unauthorized())) res = await send(path, opts);
   const body = await parse(res);
   if (!res.ok) {
     const { code, message } = messageOf(body);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiFailure, setAuthHooks } from "./api";
+import { api, ApiFailure, request, setAuthHooks } from "./api";
 
 export type Role = "viewer" | "analyst" | "responder" | "admin";
 const RANK: Record<Role, number> = { viewer: 0, analyst: 1, responder: 2, admin: 3 };
@@ -58,11 +58,12 @@ interface TokenPair {
   refresh_token: string;
 }
 
-async function refresh(): Promise<boolean> {
+async function doRefresh(): Promise<boolean> {
   const token = sessionStorage.getItem(REFRESH_KEY);
   if (!token) return false;
   try {
-    const pair = await api.post<TokenPair>("/auth/refresh", { refresh_token: token });
+    const body = { refresh_token: token };
+    const pair = await request<TokenPair>("/auth/refresh", { method: "POST", body, noAuthRetry: true });
     accessToken = pair.access_token;
     sessionStorage.setItem(REFRESH_KEY, pair.refresh_token);
     return true;
@@ -71,6 +72,11 @@ async function refresh(): Promise<boolean> {
     return false;
   }
 }
+
+// Refresh tokens rotate on every use and a reused one revokes the sign-in, so concurrent 401s
+// share one refresh instead of racing.
+let refreshing: Promise<boolean> | null = null;
+const refresh = () => (refreshing ??= doRefresh().finally(() => (refreshing = null)));
 
 setAuthHooks({
   token: () => accessToken,

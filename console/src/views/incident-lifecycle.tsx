@@ -1,0 +1,230 @@
+import { useState } from "preact/hooks";
+import type { Session } from "../lib/session";
+import { Panel, ResultBlock } from "../components/panel";
+import { api } from "../lib/api";
+import { dateTime } from "../lib/format";
+import { canChangeIncident, type Gate } from "./incident-access";
+import { NEXT_STATUS, SEVERITIES, type IncidentDetail } from "./incident-types";
+import { ApiErrorNote, GatedButton, useAction } from "./incident-ui";
+
+type Changed = { incident: IncidentDetail };
+type Props = { incident: IncidentDetail; gate: Gate; onChanged: () => void };
+/** One explanation for the panel's buttons when the role does not allow changes. */
+const REASON_ID = "inc-lifecycle-gate";
+
+/** The last change's answer: a line on where the incident now stands, and the API's answer on request. */
+function Outcome({ label, action }: { label: string; action: { error: unknown; result: Changed | undefined } }) {
+  const i = action.result?.incident;
+  return (
+    <div aria-live="polite" class="inc-outcome">
+      <ApiErrorNote error={action.error} />
+      {i && (
+        <>
+          <p class="inc-done">
+            Done at {dateTime(i.updated_at)}: {i.incident_id} was then {i.status}, severity {i.severity},{" "}
+            {i.assigned_to ? `assigned to ${i.assigned_to}` : "unassigned"}.
+          </p>
+          <details>
+            <summary>API response</summary>
+            <ResultBlock label={label} value={action.result} />
+          </details>
+        </>
+      )}
+    </div>
+  );
+}
+
+function UpdateForm({ incident, gate, onChanged }: Props) {
+  const [status, setStatus] = useState("");
+  const [severity, setSeverity] = useState("");
+  const [notes, setNotes] = useState("");
+  const act = useAction<Changed>();
+  const moves = NEXT_STATUS[incident.status];
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const body = { status: status || undefined, severity: severity || undefined, notes: notes.trim() || undefined };
+    if (await act.run(() => api.put<Changed>(`/api/v1/incidents/${incident.id}`, body))) {
+      setStatus("");
+      setSeverity("");
+      setNotes("");
+      onChanged();
+    }
+  };
+  return (
+    <form class="inc-form" onSubmit={submit} aria-labelledby="inc-update-h">
+      <h3 id="inc-update-h">Update</h3>
+      <label>
+        New status
+        <select name="status" value={status} onChange={(e) => setStatus(e.currentTarget.value)} disabled={!gate.allowed}>
+          <option value="">No change ({incident.status})</option>
+          {moves.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        New severity
+        <select name="severity" value={severity} onChange={(e) => setSeverity(e.currentTarget.value)} disabled={!gate.allowed}>
+          <option value="">No change ({incident.severity})</option>
+          {SEVERITIES.filter((s) => s !== incident.severity).map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Update note
+        <textarea
+          name="notes"
+          rows={2}
+          maxLength={5000}
+          value={notes}
+          onInput={(e) => setNotes(e.currentTarget.value)}
+          disabled={!gate.allowed}
+        />
+      </label>
+      <GatedButton type="submit" class="primary" gate={gate} reasonId={REASON_ID} busy={act.busy} busyLabel="Updating…">
+        Update incident
+      </GatedButton>
+      <Outcome label="Update: incident after the change" action={act} />
+    </form>
+  );
+}
+
+function AssignForm({ incident, gate, onChanged }: Props) {
+  const [assignee, setAssignee] = useState("");
+  const [notes, setNotes] = useState("");
+  const act = useAction<Changed>();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const body = { assignee: assignee.trim(), notes: notes.trim() || undefined };
+    if (await act.run(() => api.post<Changed>(`/api/v1/incidents/${incident.id}/assign`, body))) {
+      setAssignee("");
+      setNotes("");
+      onChanged();
+    }
+  };
+  return (
+    <form class="inc-form" onSubmit={submit} aria-labelledby="inc-assign-h">
+      <h3 id="inc-assign-h">Assign</h3>
+      <label>
+        Assignee
+        <input
+          name="assignee"
+          required
+          maxLength={200}
+          value={assignee}
+          onInput={(e) => setAssignee(e.currentTarget.value)}
+          disabled={!gate.allowed}
+        />
+      </label>
+      <label>
+        Assignment note
+        <input
+          name="assign_notes"
+          maxLength={5000}
+          value={notes}
+          onInput={(e) => setNotes(e.currentTarget.value)}
+          disabled={!gate.allowed}
+        />
+      </label>
+      <GatedButton type="submit" gate={gate} reasonId={REASON_ID} busy={act.busy} busyLabel="Assigning…">
+        Assign
+      </GatedButton>
+      <Outcome label="Assign: incident after the change" action={act} />
+    </form>
+  );
+}
+
+/** Resolving is a move from REMEDIATING; a false positive may be declared from any open status. */
+function resolveGate(gate: Gate, incident: IncidentDetail, falsePositive: boolean): Gate {
+  if (!gate.allowed) return gate;
+  if (incident.status === "FALSE_POSITIVE") return { allowed: false, why: "A false positive is final." };
+  if (!falsePositive && incident.status !== "REMEDIATING")
+    return {
+      allowed: false,
+      why: `Resolving needs status REMEDIATING (it is ${incident.status}); a false positive can be marked now.`,
+    };
+  return gate;
+}
+
+function ResolveForm({ incident, gate, onChanged }: Props) {
+  const [notes, setNotes] = useState("");
+  const [falsePositive, setFalsePositive] = useState(false);
+  const act = useAction<Changed>();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const body = { resolution_notes: notes.trim() || undefined, false_positive: falsePositive };
+    if (await act.run(() => api.post<Changed>(`/api/v1/incidents/${incident.id}/resolve`, body))) {
+      setNotes("");
+      onChanged();
+    }
+  };
+  return (
+    <form class="inc-form" onSubmit={submit} aria-labelledby="inc-resolve-h">
+      <h3 id="inc-resolve-h">Resolve</h3>
+      <label>
+        Resolution notes
+        <textarea
+          name="resolution_notes"
+          rows={2}
+          maxLength={5000}
+          value={notes}
+          onInput={(e) => setNotes(e.currentTarget.value)}
+          disabled={!gate.allowed}
+        />
+      </label>
+      <label class="inc-check">
+        <input
+          type="checkbox"
+          name="false_positive"
+          checked={falsePositive}
+          onChange={(e) => setFalsePositive(e.currentTarget.checked)}
+          disabled={!gate.allowed}
+        />
+        False positive
+      </label>
+      <GatedButton
+        type="submit"
+        gate={resolveGate(gate, incident, falsePositive)}
+        reasonId={gate.allowed ? undefined : REASON_ID}
+        busy={act.busy}
+        busyLabel="Resolving…"
+      >
+        {falsePositive ? "Mark false positive" : "Resolve incident"}
+      </GatedButton>
+      <Outcome label="Resolve: incident after the change" action={act} />
+    </form>
+  );
+}
+
+/** Update, assign and resolve: analysts and up; a viewer sees the forms disabled and why. */
+export function IncidentLifecycle({
+  session,
+  incident,
+  onChanged,
+}: {
+  session: Session;
+  incident: IncidentDetail;
+  onChanged: () => void;
+}) {
+  const gate = canChangeIncident(session);
+  const props = { incident, gate, onChanged };
+  return (
+    <Panel title="Lifecycle" class="span-4">
+      {!gate.allowed && (
+        <p class="notice" id={REASON_ID}>
+          {gate.why}
+        </p>
+      )}
+      <div class="inc-lifecycle">
+        <UpdateForm {...props} />
+        <AssignForm {...props} />
+        <ResolveForm {...props} />
+      </div>
+    </Panel>
+  );
+}
