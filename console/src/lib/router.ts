@@ -14,10 +14,14 @@ export function navigate(to: string, replace = false): void {
 
 export function useLocation(): { path: string; search: URLSearchParams } {
   const [, tick] = useState(0);
+  const rendered = location.pathname + location.search;
   useEffect(() => {
     const l = () => tick((n) => n + 1);
     listeners.add(l);
+    // A navigation between this render and the effect (a sign-in redirect) would otherwise be missed.
+    if (location.pathname + location.search !== rendered) l();
     return () => void listeners.delete(l);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   return { path: location.pathname, search: new URLSearchParams(location.search) };
 }

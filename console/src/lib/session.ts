@@ -105,13 +105,16 @@ async function whoAmI(method: Session["method"], username: string | null) {
   set({ status: "signed-in", session: { method, me, username } });
 }
 
-/** On load: a live cookie, or a refresh token from this tab, or the sign-in page. */
+/**
+ * On load: a live cookie, or a refresh token from this tab, or the sign-in page. `/auth/me` answers
+ * for the cookie too, and unlike `GET /api/auth` it is not held to the seed's 5-a-minute sign-in limit.
+ */
 export async function restoreSession(): Promise<void> {
   try {
-    const { authorized } = await api.get<{ authorized: boolean }>("/api/auth");
-    if (authorized) return await whoAmI("code", null);
+    const me = await request<Me>("/auth/me", { noAuthRetry: true });
+    if (me.method === "session_cookie") return set({ status: "signed-in", session: { method: "code", me, username: null } });
   } catch {
-    // Treated as signed out below.
+    // No cookie, or an ended one: treated as signed out below.
   }
   if (sessionStorage.getItem(REFRESH_KEY) && (await refresh()))
     return whoAmI("password", sessionStorage.getItem(USER_KEY)).catch(() => expire());
@@ -149,15 +152,10 @@ export async function signOut(): Promise<void> {
  * clear message instead of a panel that silently stops updating.
  */
 export function watchSessionExpiry(): () => void {
-  const timer = setInterval(async () => {
-    const s = currentSession();
-    if (s?.method !== "code") return;
-    try {
-      const { authorized } = await api.get<{ authorized: boolean }>("/api/auth");
-      if (!authorized) expire();
-    } catch {
-      // A network blip is not an expiry; the next check or request decides.
-    }
+  const timer = setInterval(() => {
+    // A 401 reaches the api layer's hook, which ends the session with a message; a network blip
+    // is not an expiry, so other failures are ignored until the next check or request.
+    if (currentSession()?.method === "code") api.get("/auth/me").catch(() => undefined);
   }, 60_000);
   return () => clearInterval(timer);
 }

@@ -77,8 +77,8 @@ export function OwnerAccessPanel({ onChange }: { onChange: () => void }) {
   return (
     <Panel title="Owner access">
       <p class="q-hint">
-        These routes do not use your console session. Public machines are readable by anyone; a private machine answers 403 unless
-        you sign in as its owner here (the agent-claims owner sign-in).
+        Your console sign-in counts as you: you read public machines and the private ones you own. A private machine another user
+        owns answers 403 unless you sign in as its owner here (the agent-claims owner sign-in).
       </p>
       <details>
         <summary>Sign in as a machine owner</summary>

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { ViewProps } from "../app";
 import { Panel } from "../components/panel";
 import { withQuery } from "../lib/api";
@@ -85,6 +85,11 @@ export function MachinesView(_: ViewProps) {
   const machine = search.get("machine") ?? "";
   const window = search.get("window") || DEFAULT_WINDOW;
   const machines = useMachines();
+  const first = machines.data?.machines[0]?.slug;
+  // With none chosen, the tenant's first machine is shown rather than an empty panel.
+  useEffect(() => {
+    if (!machine && first) navigate(hrefFor(first, window), true);
+  }, [machine, first, window]);
   const [nonce, setNonce] = useState(0);
   return (
     <div class="q-view">
