@@ -6,11 +6,22 @@ const PER_TYPE = 6;
 
 const nodeId = (type, i) => `${type}-${String(i + 1).padStart(2, "0")}`;
 
+// The systems the demo tenant's simulated events name (functions/platform/events/simulation.ts):
+// the first four nodes of each cluster carry them as labels, so a simulated critical event against
+// one moves that node toward CRITICAL (node states follow events naming a node by id or label).
+const SIMULATED_SYSTEMS = {
+  grid: ["substation-north-7", "scada-hmi-2", "load-dispatch-1", "relay-cluster-b"],
+  lng: ["terminal-control-a", "boil-off-monitor", "ship-loading-arm-3", "tank-farm-plc"],
+  access: ["vpn-gateway-eu", "badge-controller-hq", "sso-idp", "bastion-02"],
+  comms: ["mpls-core-1", "satcom-uplink", "voip-pbx", "dns-resolver-2"],
+  defense: ["c2-relay-4", "radar-data-link", "secure-mail-gw", "crypto-module-hsm"],
+};
+
 export function demoMesh() {
   const nodes = TYPES.flatMap((type, t) =>
     Array.from({ length: PER_TYPE }, (_, i) => ({
       id: nodeId(type, i),
-      label: `${type.toUpperCase()} node ${i + 1}`,
+      label: SIMULATED_SYSTEMS[type][i] ?? `${type.toUpperCase()} node ${i + 1}`,
       systemType: type,
       region: REGIONS[(t + i) % REGIONS.length],
       protected: i === 0 && (type === "grid" || type === "defense"),

@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { simulatedEvent } from "../functions/platform/events/simulation";
+import { demoMesh } from "../scripts/demo-mesh.mjs";
 import { adminHeaders, call, createApiKey, createTenant } from "./helpers";
 
 /** A small deterministic generator, so the distribution check cannot flake. */
@@ -31,6 +32,16 @@ describe("simulated threat events", () => {
       expect(["grid", "lng", "access", "comms", "defense"]).toContain(e.systemType);
       expect(e.details).toEqual({ simulated: true });
     }
+  });
+});
+
+describe("the demo mesh", () => {
+  it("labels a node with every system the simulation names, so simulated critical events move demo nodes", () => {
+    const labels = new Set(demoMesh().nodes.map((n) => n.label));
+    const random = seeded(11);
+    const named = new Set(Array.from({ length: 2000 }, () => simulatedEvent("ten_x", random).system!));
+    expect(named.size).toBe(20);
+    expect([...named].filter((system) => !labels.has(system))).toEqual([]);
   });
 });
 
