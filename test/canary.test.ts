@@ -140,6 +140,23 @@ describe("deploy, list, status (seed shapes)", () => {
     expect(theirs.tokens.map((x) => x.token_id)).not.toContain(t.token_id);
   });
 
+  it("shows the tripwire's URL and decoy to callers who may deploy, never to a read-only one", async () => {
+    const t = await deploy();
+    const readers = await Promise.all([
+      call(`${TOKENS}/${t.token_id}/status`, { headers: reader }).then((r) => r.json()),
+      call(TOKENS, { headers: reader }).then(async (r) =>
+        ((await r.json()) as { tokens: Token[] }).tokens.find((x) => x.token_id === t.token_id),
+      ),
+    ]);
+    for (const view of readers) {
+      expect(view).toMatchObject({ token_id: t.token_id });
+      expect(view).not.toHaveProperty("monitoring_url");
+      expect(view).not.toHaveProperty("decoy_credential");
+    }
+    const mine = (await (await call(`${TOKENS}/${t.token_id}/status`, { headers: writer })).json()) as Record<string, unknown>;
+    expect(mine).toMatchObject({ monitoring_url: expect.stringContaining("/c/"), decoy_credential: expect.any(String) });
+  });
+
   it("lists as {tokens}, filtered by zone and status=active (not collapsed, not expired); expired says so", async () => {
     const tenant = await createTenant("canary-list");
     const w = await quantumHeaders(tenant, ["quantum:write"]);

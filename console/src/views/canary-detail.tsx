@@ -195,10 +195,14 @@ export function TokenDetailPanel({ id, canWrite, onChanged }: { id: string; canW
                 <Simulation d={d} />
               </div>
             </div>
-            <details class="q-secrets-details">
-              <summary>Show monitoring URL and decoy credential</summary>
-              <TripwireSecrets token={d} />
-            </details>
+            {d.monitoring_url !== undefined && d.decoy_credential !== undefined ? (
+              <details class="q-secrets-details">
+                <summary>Show monitoring URL and decoy credential</summary>
+                <TripwireSecrets token={{ monitoring_url: d.monitoring_url, decoy_credential: d.decoy_credential }} />
+              </details>
+            ) : (
+              <p class="q-hint">The monitoring URL and decoy credential are shown to users who may deploy canaries.</p>
+            )}
             <h3>Recent hits ({d.recent_hits.length})</h3>
             <HitsTable hits={d.recent_hits} />
           </div>

@@ -33,8 +33,8 @@ function SecretLine({ label, value, name }: { label: string; value: string; name
 
 /**
  * The tripwire's two secrets exactly as the API returned them. They are not one-time: the API
- * returns them again on every read of the token (list and status) to anyone in the tenant who
- * may read canaries, so the console says so rather than claiming "shown once".
+ * returns them on every read of the token to callers who may deploy tokens (never to read-only
+ * ones), so the console says so rather than claiming "shown once".
  */
 export function TripwireSecrets({ token }: { token: Pick<DeployedToken, "monitoring_url" | "decoy_credential"> }) {
   return (
@@ -43,8 +43,8 @@ export function TripwireSecrets({ token }: { token: Pick<DeployedToken, "monitor
       <SecretLine label="Decoy credential" name="decoy_credential" value={token.decoy_credential} />
       <p class="q-warn">
         Any request to the monitoring URL, and any use of the decoy credential against this API, raises an alert. Do not open the
-        URL here. These are not shown only once: the API returns them on every read of this token to users of this tenant with
-        read access, so treat them as secrets.
+        URL here. These are not shown only once: the API returns them on every read of this token to users who may deploy canaries
+        (analysts and up), so treat them as secrets.
       </p>
     </div>
   );

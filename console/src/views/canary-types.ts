@@ -35,7 +35,10 @@ export interface DeployedToken {
   simulation: SimulationLabel;
 }
 
-export interface TokenSummary extends DeployedToken {
+/** Reads carry the tripwire's secrets only for callers who may deploy (write scope). */
+export interface TokenSummary extends Omit<DeployedToken, "monitoring_url" | "decoy_credential"> {
+  monitoring_url?: string;
+  decoy_credential?: string;
   hits: number;
   suppressed_hits: number;
   last_hit_time: string | null;

@@ -71,6 +71,12 @@ export const DeployedSchema = z
   .openapi("CanaryToken");
 
 export const TokenSchema = DeployedSchema.extend({
+  monitoring_url: DeployedSchema.shape.monitoring_url
+    .optional()
+    .openapi({ description: "Only for callers who may deploy tokens (quantum:write or the write scope)" }),
+  decoy_credential: DeployedSchema.shape.decoy_credential
+    .optional()
+    .openapi({ description: "Only for callers who may deploy tokens (quantum:write or the write scope)" }),
   hits: z.number().int(),
   suppressed_hits: z.number().int().openapi({ description: "Hits since the last alert that raised none (throttled)" }),
   last_hit_time: z.string().nullable(),

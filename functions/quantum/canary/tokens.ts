@@ -5,7 +5,7 @@ import type { Principal } from "../../platform/auth/principal";
 import { sha256Hex } from "../../platform/crypto";
 import type { Database } from "../../platform/db";
 import { notFound } from "../../platform/errors";
-import { requireQuantumScope, type QuantumScope } from "../detection/access";
+import { hasQuantumScope, requireQuantumScope, type QuantumScope } from "../detection/access";
 import { check, cryptoRandom, decodeState, encodeState, prepare, type Random } from "./bb84";
 import type { DeployInput, ListStatus } from "./schemas";
 import { recordTestTrigger, type CanaryToken, type Deps, type Visitor } from "./tripwire";
@@ -96,7 +96,8 @@ export async function listTokens({ env, db }: Deps, p: Principal, filter: ListFi
     )
     .orderBy(desc(canaryTokens.createdAt))
     .limit(filter.limit);
-  return { tokens: await Promise.all(rows.map((row) => tokenView(row, origin, env.AUTH_SECRET))) };
+  const withSecrets = hasQuantumScope(p, "quantum:write");
+  return { tokens: await Promise.all(rows.map((row) => tokenView(row, origin, env.AUTH_SECRET, withSecrets))) };
 }
 
 const RECENT_HITS = 20;
@@ -112,7 +113,7 @@ export async function tokenStatus({ env, db }: Deps, p: Principal, id: string, o
     .limit(RECENT_HITS);
   const sim = row.simulation as unknown as StoredSimulation;
   return {
-    ...(await tokenView(row, origin, env.AUTH_SECRET)),
+    ...(await tokenView(row, origin, env.AUTH_SECRET, hasQuantumScope(p, "quantum:write"))),
     last_check: checkView(sim.last_check),
     recent_hits: hits.map(hitView),
   };

@@ -52,9 +52,15 @@ export async function deployedView(row: CanaryToken, origin: string, secret: str
   };
 }
 
-export async function tokenView(row: CanaryToken, origin: string, secret: string) {
+/**
+ * Reads show the tripwire's secrets (its URL and decoy) only to callers who could deploy one: a
+ * viewer who can read the list must not learn which URL and key are the traps.
+ */
+export async function tokenView(row: CanaryToken, origin: string, secret: string, withSecrets: boolean) {
+  const { monitoring_url, decoy_credential, ...deployed } = await deployedView(row, origin, secret);
   return {
-    ...(await deployedView(row, origin, secret)),
+    ...deployed,
+    ...(withSecrets ? { monitoring_url, decoy_credential } : {}),
     hits: row.hits,
     suppressed_hits: row.suppressedHits,
     last_hit_time: isoTime(row.lastHitAt),

@@ -1,5 +1,5 @@
 import { ApiError } from "../../platform/errors";
-import { requireScope, type Principal } from "../../platform/auth/principal";
+import { hasScope, requireScope, type Principal } from "../../platform/auth/principal";
 
 export type QuantumScope = "quantum:read" | "quantum:write";
 
@@ -11,7 +11,13 @@ export type QuantumScope = "quantum:read" | "quantum:write";
  */
 export function requireQuantumScope(p: Principal, needed: QuantumScope): void {
   if (p.kind !== "oauth_client") return requireScope(p, needed === "quantum:read" ? "read" : "write");
-  const ok =
-    needed === "quantum:read" ? p.scopes.some((s) => s === "quantum:read" || s === "quantum:write") : p.scopes.includes(needed);
-  if (!ok) throw new ApiError("insufficient_scope", `This endpoint needs the '${needed}' scope`, { required: needed });
+  if (!hasQuantumScope(p, needed))
+    throw new ApiError("insufficient_scope", `This endpoint needs the '${needed}' scope`, { required: needed });
+}
+
+export function hasQuantumScope(p: Principal, needed: QuantumScope): boolean {
+  if (p.kind !== "oauth_client") return hasScope(p, needed === "quantum:read" ? "read" : "write");
+  return needed === "quantum:read"
+    ? p.scopes.some((s) => s === "quantum:read" || s === "quantum:write")
+    : p.scopes.includes(needed);
 }
