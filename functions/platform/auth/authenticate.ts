@@ -6,6 +6,7 @@ import { ApiError } from "../errors";
 import type { AppEnv } from "../types";
 import { KEY_PREFIX, verifyApiKey } from "./api-keys";
 import { verifyAccessToken } from "./jwt";
+import { clientActive } from "./oauth-clients";
 import { scopesForRole, type Principal } from "./principal";
 import { COOKIE_NAME, verifySession } from "./sessions";
 import { verifySignedRequest } from "./signed-requests";
@@ -51,6 +52,8 @@ async function fromJwt(
   if (!claims) throw new ApiError("invalid_credentials", "Invalid or expired access token");
   if (claims.sid && !(await familyActive(db, claims.sid)))
     throw new ApiError("invalid_credentials", "This session has been signed out");
+  if (claims.pk === "oauth_client" && !(await clientActive(db, claims.sub)))
+    throw new ApiError("invalid_credentials", "This OAuth client has been revoked");
   const role = claims.pk === "user" && claims.role ? (claims.role as Principal["role"]) : null;
   return {
     tenantId: claims.tid,

@@ -50,8 +50,26 @@ export async function createOAuthClient(db: Database, authSecret: string, tenant
   return { client_id: id, client_secret: secret, tier: input.tier, scopes, cert_fingerprint: certFingerprint };
 }
 
-export const revokeOAuthClient = (db: Database, tenantId: string, id: string, actor: Actor) =>
-  revokeCredential(db, oauthClients, { label: "OAuth client", action: "oauth_client.revoke" }, tenantId, id, actor);
+/**
+ * Whether a client's access tokens still work: revocation ends them in this isolate at once and
+ * in other isolates within CLIENT_CACHE_MS (as token families do for users).
+ */
+const CLIENT_CACHE_MS = 10_000;
+const clientState = new Map<string, { active: boolean; until: number }>();
+
+export async function revokeOAuthClient(db: Database, tenantId: string, id: string, actor: Actor): Promise<void> {
+  await revokeCredential(db, oauthClients, { label: "OAuth client", action: "oauth_client.revoke" }, tenantId, id, actor);
+  clientState.set(id, { active: false, until: Number.POSITIVE_INFINITY });
+}
+
+export async function clientActive(db: Database, clientId: string, now = Date.now()): Promise<boolean> {
+  const cached = clientState.get(clientId);
+  if (cached && cached.until > now) return cached.active;
+  const active = Boolean(await clientById(db, clientId));
+  if (clientState.size > 10_000) clientState.clear();
+  clientState.set(clientId, { active, until: now + CLIENT_CACHE_MS });
+  return active;
+}
 
 export type OAuthClient = typeof oauthClients.$inferSelect;
 
