@@ -22,10 +22,14 @@ export function retryDelay(policy: RetryPolicy | null, attempt: number, random: 
   return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(jittered)));
 }
 
-/** `Retry-After` as seconds or an HTTP date; null when absent or unreadable. */
+/**
+ * `Retry-After` as seconds or an HTTP date, at most the 12 hours a queue message can wait (a
+ * longer wait would outlive the retry message and leave the delivery pending for good); null
+ * when absent or unreadable.
+ */
 export function retryAfterSeconds(header: string | null, now = Date.now()): number | null {
   if (!header) return null;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  if (/^\d+$/.test(header.trim())) return Math.min(MAX_DELAY_SECONDS, Number(header.trim()));
   const at = Date.parse(header);
-  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
+  return Number.isNaN(at) ? null : Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((at - now) / 1000)));
 }

@@ -34,8 +34,9 @@ const inRange = (ip: number, [base, bits]: [number, number]) =>
 function blockedV6(host: string): boolean {
   const h = host.toLowerCase();
   if (h === "::" || h === "::1") return true;
-  // IPv4-mapped and -translated forms (::ffff:7f00:1, ::ffff:127.0.0.1, 64:ff9b::…) and the deprecated ::a.b.c.d.
-  if (h.startsWith("::ffff:") || h.startsWith("64:ff9b:") || /^::[0-9a-f.]+$/.test(h)) return true;
+  // IPv4-mapped and -translated forms (::ffff:7f00:1, ::ffff:127.0.0.1, 64:ff9b::…) and the deprecated
+  // IPv4-compatible ::a.b.c.d, which the URL parser serialises as hex (::127.0.0.1 → ::7f00:1).
+  if (h.startsWith("::ffff:") || h.startsWith("64:ff9b:") || /^::(?:[0-9a-f]{1,4}:)?[0-9a-f.]+$/.test(h)) return true;
   const first = parseInt(h.split(":")[0] || "0", 16);
   if ((first & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
   if ((first & 0xffc0) === 0xfe80) return true; // fe80::/10 link-local
@@ -59,7 +60,8 @@ export function checkWebhookUrl(raw: string, development: boolean): URL {
   if (url.username || url.password) throw refuse("credentials in the URL are not allowed");
   if (development && isLocalDevTarget(url)) return url;
   if (url.protocol !== "https:") throw refuse("only https URLs are allowed");
-  const host = url.hostname;
+  // A fully qualified name's trailing dot (`localhost.`) names the same host: check it without.
+  const host = url.hostname.replace(/\.+$/, "");
   if (host.startsWith("[")) {
     if (blockedV6(host.slice(1, -1))) throw refuse("private, loopback or link-local IPv6 address");
     return url;
