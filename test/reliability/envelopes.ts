@@ -24,5 +24,6 @@ export function envelopeProblem(template: string, res: Response, text: string): 
     return has(b.success === false && typeof err === "object" && typeof err?.code === "string", "incident-response");
   if (template.startsWith("/v3/")) return has(typeof err === "object" && typeof err?.code === "string", "quantum-defense");
   if (template.startsWith("/api/")) return has(typeof err === "string", "command-console {error}");
-  return has(typeof err === "string" || typeof err === "object", "platform {error}");
+  // Operator-facing routes (/healthz, /readyz, /.well-known, /admin): RFC 9457 problem details.
+  return has(typeof b.title === "string" && typeof b.status === "number", "problem+json");
 }
