@@ -118,7 +118,18 @@ try {
   const ready = await fetch(`http://localhost:${port}/readyz`);
   check("the local Worker is ready (D1 and Durable Object)", ready.status === 200);
   const landing = await fetch(`http://localhost:${port}/`);
-  check("the static assets folder is served", landing.status === 200 && (await landing.text()).includes("<h1>Vigil</h1>"));
+  check(
+    "the operator console is served at /",
+    landing.status === 200 && (await landing.text()).includes("<title>Vigil console</title>"),
+  );
+  // A browser navigating to a console path gets the app; to one of the Worker's own paths, the Worker.
+  const navigate = { headers: { "Sec-Fetch-Mode": "navigate", Accept: "text/html" } };
+  const deep = await fetch(`http://localhost:${port}/incidents/INC-2026-001`, navigate);
+  const health = await fetch(`http://localhost:${port}/healthz`, navigate);
+  check(
+    "console deep links fall back to the app; the Worker's paths stay the Worker's",
+    deep.status === 200 && (await deep.text()).includes('<div id="app">') && (await health.json()).status === "ok",
+  );
 } catch (err) {
   check("smoke run", false, err.stack);
 } finally {
