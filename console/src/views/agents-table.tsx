@@ -5,6 +5,7 @@ import { api } from "../lib/api";
 import { dateTime, timeAgo } from "../lib/format";
 import { useApi, type Loadable } from "../lib/use-api";
 import { agentTone, AGENT_STATUSES, percent, type Agent, type AgentList, type AgentMetrics } from "./agents-types";
+import { SelectField } from "../components/select-field";
 
 const PAGE = 50;
 
@@ -39,21 +40,14 @@ function Filters({ filter, onChange }: { filter: AgentFilter; onChange: (f: Agen
         onChange({ ...filter, capability: capability.trim(), offset: 0 });
       }}
     >
-      <label>
-        Agent status
-        <select
-          name="status"
-          value={filter.status}
-          onChange={(e) => onChange({ ...filter, status: e.currentTarget.value, offset: 0 })}
-        >
-          <option value="">Any status</option>
-          {AGENT_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField
+        label="Agent status"
+        name="status"
+        value={filter.status}
+        options={AGENT_STATUSES}
+        empty="Any status"
+        onChange={(status) => onChange({ ...filter, status, offset: 0 })}
+      />
       <label>
         Capability
         <input name="capability" value={capability} maxLength={64} onInput={(e) => setCapability(e.currentTarget.value)} />

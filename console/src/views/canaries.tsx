@@ -9,6 +9,7 @@ import { DeployPanel } from "./canary-deploy";
 import { TokenDetailPanel } from "./canary-detail";
 import { CANARY_BASE, TOKEN_STATUSES, tokenTone, ZONES, type TokenSummary } from "./canary-types";
 import "./quantum.css";
+import { SelectField } from "../components/select-field";
 
 /** The list route's filters and the selected token live in the URL, so a view of one token can be linked. */
 interface Query {
@@ -35,38 +36,16 @@ function Filters({ q }: { q: Query }) {
   const set = (patch: Partial<Query>) => navigate(hrefOf({ ...q, ...patch }), true);
   return (
     <div class="filters" role="group" aria-label="Filter canary tokens">
-      <label>
-        Zone
-        <select name="zone" value={q.zone} onChange={(e) => set({ zone: e.currentTarget.value })}>
-          <option value="">Any zone</option>
-          {ZONES.map((z) => (
-            <option key={z} value={z}>
-              {z}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Token status
-        <select name="status" value={q.status} onChange={(e) => set({ status: e.currentTarget.value })}>
-          <option value="">Any status</option>
-          {TOKEN_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Show at most
-        <select name="limit" value={q.limit} onChange={(e) => set({ limit: e.currentTarget.value })}>
-          {LIMITS.map((l) => (
-            <option key={l} value={l}>
-              {l}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField label="Zone" name="zone" value={q.zone} options={ZONES} empty="Any zone" onChange={(zone) => set({ zone })} />
+      <SelectField
+        label="Token status"
+        name="status"
+        value={q.status}
+        options={TOKEN_STATUSES}
+        empty="Any status"
+        onChange={(status) => set({ status })}
+      />
+      <SelectField label="Show at most" name="limit" value={q.limit} options={LIMITS} onChange={(limit) => set({ limit })} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { SEVERITIES, SORT_FIELDS, STATUSES } from "./incident-types";
+import { SelectField } from "../components/select-field";
 
 /** The list's query as the URL holds it: the API's own parameter names, so a URL is also an API query. */
 export interface ListFilters {
@@ -87,16 +88,7 @@ type Setter = <K extends keyof ListFilters>(k: K, v: ListFilters[K]) => void;
 function Ordering({ draft, set }: { draft: ListFilters; set: Setter }) {
   return (
     <>
-      <label>
-        Sort by
-        <select name="sort" value={draft.sort} onChange={(e) => set("sort", e.currentTarget.value)}>
-          {SORT_FIELDS.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField label="Sort by" name="sort" value={draft.sort} options={SORT_FIELDS} onChange={(v) => set("sort", v)} />
       <label>
         Order
         <select name="order" value={draft.order} onChange={(e) => set("order", e.currentTarget.value)}>

@@ -6,6 +6,7 @@ import { dateTime } from "../lib/format";
 import { canChangeIncident, type Gate } from "./incident-access";
 import { NEXT_STATUS, SEVERITIES, type IncidentDetail } from "./incident-types";
 import { ApiErrorNote, GatedButton, useAction } from "./incident-ui";
+import { SelectField } from "../components/select-field";
 
 type Changed = { incident: IncidentDetail };
 type Props = { incident: IncidentDetail; gate: Gate; onChanged: () => void };
@@ -53,28 +54,24 @@ function UpdateForm({ incident, gate, onChanged }: Props) {
   return (
     <form class="inc-form" onSubmit={submit} aria-labelledby="inc-update-h">
       <h3 id="inc-update-h">Update</h3>
-      <label>
-        New status
-        <select name="status" value={status} onChange={(e) => setStatus(e.currentTarget.value)} disabled={!gate.allowed}>
-          <option value="">No change ({incident.status})</option>
-          {moves.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        New severity
-        <select name="severity" value={severity} onChange={(e) => setSeverity(e.currentTarget.value)} disabled={!gate.allowed}>
-          <option value="">No change ({incident.severity})</option>
-          {SEVERITIES.filter((s) => s !== incident.severity).map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField
+        label="New status"
+        name="status"
+        value={status}
+        options={moves}
+        empty={`No change (${incident.status})`}
+        onChange={setStatus}
+        disabled={!gate.allowed}
+      />
+      <SelectField
+        label="New severity"
+        name="severity"
+        value={severity}
+        options={SEVERITIES.filter((s) => s !== incident.severity)}
+        empty={`No change (${incident.severity})`}
+        onChange={setSeverity}
+        disabled={!gate.allowed}
+      />
       <label>
         Update note
         <textarea
