@@ -81,6 +81,27 @@ async function fanOut(env: Env, publisher: Machine, r: ClaimRecord, indicator: s
   return subscribers;
 }
 
+/**
+ * A recorded fire that could not be announced must not look final: the agent gets a retryable 503
+ * naming the recorded row. Emission and the mesh fan-out are idempotent (by event id; by audit row at
+ * each subscriber), so the retried claim completes whatever the first attempt got through.
+ */
+async function notify(env: Env, machine: Machine, r: ClaimRecord, indicator: string, log: Logger): Promise<string[]> {
+  try {
+    const notified = await fanOut(env, machine, r, indicator);
+    await announce(env, machine, r, log);
+    return notified;
+  } catch (err) {
+    log.error("fired claim not announced", { slug: machine.slug, audit_row_id: r.audit_row_id, error: String(err) });
+    throw new ApiError(
+      "service_unavailable",
+      "The claim is recorded but its alert could not be sent yet; retry the same claim",
+      { audit_row_id: r.audit_row_id },
+      { "Retry-After": "1" },
+    );
+  }
+}
+
 export async function ingestClaim(env: Env, machine: Machine, p: Principal, claim: Claim, log: Logger) {
   const { s, derived } = score(claim);
   const [fingerprint, indicator] = await Promise.all([claimFingerprint(claim), claimIndicator(claim)]);
@@ -102,10 +123,7 @@ export async function ingestClaim(env: Env, machine: Machine, p: Principal, clai
     log.error("claim write failed", { slug: machine.slug, error: err instanceof Error ? err.message : String(err) });
     throw new ApiError("audit_write_failed", "The claim could not be recorded; nothing was written, retry it");
   }
-  // Emission and the mesh fan-out are idempotent (by event id; by audit row at each subscriber), so a
-  // retried claim completes safely whatever the first attempt got through.
-  const notified = record.fired ? await fanOut(env, machine, record, indicator) : [];
-  if (record.fired) await announce(env, machine, record, log);
+  const notified = record.fired ? await notify(env, machine, record, indicator, log) : [];
   return {
     ok: true as const,
     audit_row_id: record.audit_row_id,
