@@ -38,6 +38,7 @@ export default defineConfig(async () => {
       // `npm run test:reliability` (VIGIL_SUITE=reliability) runs test/reliability; `vitest run` the rest.
       include: process.env.VIGIL_SUITE === "reliability" ? ["test/reliability/**/*.test.ts"] : ["test/**/*.test.ts"],
       exclude: process.env.VIGIL_SUITE === "reliability" ? [] : ["test/reliability/**"],
+      reporters: process.env.VIGIL_SUITE === "reliability" ? ["default", "./test/reliability/summary-reporter.ts"] : ["default"],
       // Some tests wait out a rate-limit window boundary (up to 10 s) or an asynchronous queue.
       testTimeout: 30_000,
       hookTimeout: 30_000,
