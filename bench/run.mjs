@@ -4,12 +4,15 @@ import { cpus } from "node:os";
 import { startRedisWithBridge } from "../test/node/upstash-bridge.mjs";
 import { median, runOnce, summarize } from "./lib/measure.mjs";
 import { seedCommandTenant, seedEvents, seedMesh } from "./lib/command-seed.mjs";
-import { measureCorrelationCpu } from "./lib/correlation-cpu.mjs";
 import { measureFanout } from "./lib/fanout.mjs";
 import { measureWebhookFanout } from "./lib/webhook-fanout.mjs";
 import { seedAgentClaims } from "./lib/av-seed.mjs";
 import { seedIncidentTenant } from "./lib/incidents-seed.mjs";
-import { measureRuleCpu } from "./lib/rule-cpu.mjs";
+import { measureScaling } from "./lib/scaling.mjs";
+import { handlerCpuMarkdown } from "./lib/handler-cpu.mjs";
+import { isolated } from "./lib/isolated.mjs";
+import { bundleMarkdown, measureBundle } from "./lib/bundle.mjs";
+import { buildGoals, goalsMarkdown } from "./lib/goals.mjs";
 import { measureQuantum, quantumMarkdown } from "./lib/quantum.mjs";
 import { consensusMarkdown, measureConsensus } from "./lib/consensus.mjs";
 import { buildScenarios, HEALTHZ, THREATS_100K, THREATS_1K } from "./lib/scenarios.mjs";
@@ -28,18 +31,31 @@ const PRINCIPALS = { apiKeys: 40, users: 120 };
  */
 const COMMAND_KEYS = Number(process.env.BENCH_COMMAND_KEYS ?? 1200);
 
+/** Wall seconds of every stage (into meta.seconds): what each part adds to a full run. */
+const seconds = {};
+const runStarted = performance.now();
+async function stage(label, work) {
+  const start = performance.now();
+  try {
+    return await work();
+  } finally {
+    seconds[label] = +((performance.now() - start) / 1000).toFixed(1);
+    console.log(`(${label}: ${seconds[label]} s)`);
+  }
+}
+
 const upstash = await startRedisWithBridge();
-const servers = {
+const servers = await stage("start servers (bundle, workerd × 4, migrations)", async () => ({
   baseline: await startBaseline({ upstash }),
   vigil: await startVigil(),
   vigilWithAssets: await startVigil({ withAssets: true }),
   vigilUpstash: await startVigil({ upstash }),
-};
+}));
 console.log("seeding credentials…");
-const creds = {
+const creds = await stage("seed credentials", async () => ({
   vigil: await seedCredentials(servers.vigil.url, PRINCIPALS),
   vigilUpstash: await seedCredentials(servers.vigilUpstash.url, PRINCIPALS),
-};
+}));
 
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 /** A family is seeded only when BENCH_ONLY can select one of its scenarios (each probe names them). */
@@ -47,22 +63,29 @@ const wanted = (probe) => !only || only.test(probe);
 let command = null;
 if (wanted("command console /api/ isolate-node reroute events correlate")) {
   console.log("seeding the command console tenant…");
-  const commandTenant = await seedCommandTenant(servers.vigil.url, COMMAND_KEYS);
-  command = {
-    headerSets: commandTenant.headerSets,
-    eventIds: await seedEvents(servers.vigil.db, commandTenant.tenantId, 10_000),
-    nodeIds: await seedMesh(servers.vigil.db, commandTenant.tenantId, 20_000),
-  };
+  command = await stage("seed command console", async () => {
+    const commandTenant = await seedCommandTenant(servers.vigil.url, COMMAND_KEYS);
+    return {
+      headerSets: commandTenant.headerSets,
+      eventIds: await seedEvents(servers.vigil.db, commandTenant.tenantId, 10_000),
+      nodeIds: await seedMesh(servers.vigil.db, commandTenant.tenantId, 20_000),
+    };
+  });
 }
 let av = null;
-if (wanted("agent claims /api/av/claim /api/av/threats")) {
+if (wanted("agent claims /api/av/claim /api/av/threats scaling")) {
   console.log("seeding agent-claims machines (and a 100,000-claim log)…");
-  av = await seedAgentClaims(servers.vigil);
+  av = await stage("seed agent claims", () => seedAgentClaims(servers.vigil));
 }
 let inc = null;
-if (wanted("incident response /api/v1/incidents /api/v1/logs rule")) {
-  console.log("seeding the incident-response tenant (100,000 incidents, 50 rules)…");
-  inc = await seedIncidentTenant(servers.vigil);
+if (wanted("incident response /api/v1/incidents /api/v1/logs rule scaling")) {
+  console.log("seeding the incident-response tenants (100,000 incidents and 50 rules; 1,000 incidents)…");
+  inc = await stage("seed incident response", () => seedIncidentTenant(servers.vigil));
+  // The same list on a small tenant, for the list's scaling (1,000 → 100,000 incidents). At least one
+  // key per connection: before each run every key sends one request, and autocannon needs as many as connections.
+  inc.small = await stage("seed incident response, 1,000-incident tenant", () =>
+    seedIncidentTenant(servers.vigil, { incidents: 1_000, keys: Math.max(16, CONNECTIONS), rules: 0 }),
+  );
 }
 const SCENARIOS = buildScenarios({ creds, command, av, inc });
 
@@ -81,7 +104,10 @@ async function drive(s, duration) {
 const fanout = [];
 let correlationCpu = [];
 let webhookFanout = [];
-let ruleCpu = null;
+let ruleCpu = [];
+let scaling = [];
+let handlerCpu = null;
+let bundle = null;
 let quantum = null;
 let consensus = null;
 try {
@@ -90,36 +116,58 @@ try {
    * every scenario after it, so the scenarios marked `after` run in a phase of their own, last.
    */
   const phases = [active.filter((s) => !s.after), active.filter((s) => s.after)];
-  for (const phase of phases) {
-    for (const s of phase) await drive(s, 2);
-    // Interleave scenarios run by run so drift on a noisy machine hits them alike.
-    for (let i = 0; i < RUNS; i++) {
-      for (const s of phase) {
-        const r = await drive(s, DURATION);
-        runs[s.name].push(r);
-        console.log(
-          `run ${i + 1}/${RUNS} ${s.name}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx ? `, ${r.non2xx} non-2xx` : ""}`,
-        );
+  for (const [p, phase] of phases.entries()) {
+    await stage(`scenarios, phase ${p + 1} (${phase.length} scenarios)`, async () => {
+      for (const s of phase) await drive(s, 2);
+      // Interleave scenarios run by run so drift on a noisy machine hits them alike.
+      for (let i = 0; i < RUNS; i++) {
+        for (const s of phase) {
+          const r = await drive(s, DURATION);
+          runs[s.name].push(r);
+          console.log(
+            `run ${i + 1}/${RUNS} ${s.name}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx ? `, ${r.non2xx} non-2xx` : ""}`,
+          );
+        }
       }
+    });
+    // Request-time curves (one request at a time), before ingestion leaves its evaluation backlog behind.
+    if (p === 0 && (!only || only.test("scaling"))) {
+      console.log("measuring request-time scaling (incident list, threats)…");
+      scaling = await stage("request-time scaling", () => measureScaling(servers.vigil, { inc, av }));
     }
   }
   if (!only || only.test("fan-out")) {
     console.log("measuring live fan-out…");
-    for (const subscribers of [1, 100]) fanout.push(await measureFanout(servers.vigil, { subscribers, samples: 30 }));
+    for (const subscribers of [1, 100, 1000])
+      fanout.push(
+        await stage(`live fan-out, ${subscribers} subscribers`, () => measureFanout(servers.vigil, { subscribers, samples: 30 })),
+      );
   }
-  if (!only || only.test("correlation")) correlationCpu = await measureCorrelationCpu();
-  if (!only || only.test("rule")) ruleCpu = await measureRuleCpu();
+  if (!only || only.test("correlation cpu scaling"))
+    correlationCpu = await stage("correlation CPU", () => isolated("./correlation-cpu.mjs", "measureCorrelationCpu"));
+  if (!only || only.test("rule cpu scaling")) {
+    console.log("measuring rule evaluation CPU (1,000 / 10,000 / 100,000 records × 50 rules)…");
+    ruleCpu = await stage("rule evaluation CPU", () => isolated("./rule-cpu.mjs", "measureRuleCpu"));
+  }
+  if (!only || only.test("handler cpu")) {
+    console.log("measuring CPU per request of the hot handlers (Node)…");
+    handlerCpu = await stage("CPU per request", () => isolated("./handler-cpu.mjs", "measureHandlerCpu"));
+  }
+  if (!only || only.test("bundle start-up startup")) {
+    console.log("measuring the bundle and its start-up…");
+    bundle = await stage("bundle and start-up", () => measureBundle());
+  }
   if (!only || only.test("quantum")) {
     console.log("measuring quantum defense (fragmentation, canary → webhook, analyzer CPU)…");
-    quantum = await measureQuantum(servers.vigil, servers.baseline);
+    quantum = await stage("quantum", () => measureQuantum(servers.vigil, servers.baseline));
   }
   if (!only || only.test("consensus")) {
     console.log("measuring Byzantine consensus (round latency at n = 4, 16, 64; committed values per second)…");
-    consensus = await measureConsensus(servers.vigil, servers.baseline);
+    consensus = await stage("consensus", () => measureConsensus(servers.vigil, servers.baseline));
   }
   if (!only || only.test("webhook")) {
     console.log("measuring webhook fan-out…");
-    webhookFanout = await measureWebhookFanout(servers.vigil);
+    webhookFanout = await stage("webhook fan-out", () => measureWebhookFanout(servers.vigil));
   }
 } finally {
   for (const server of Object.values(servers)) await server.close();
@@ -130,14 +178,18 @@ const results = active.map((s) => {
   const summary = summarize(runs[s.name]);
   // Ingestion is reported in records as well as requests.
   const records = s.recordsPerRequest ? { records_per_second: Math.round(summary.rps * s.recordsPerRequest) } : {};
-  return { name: s.name, path: s.path, primitive: s.primitive, ...summary, ...records };
+  const excluded = s.excluded ? { excluded: s.excluded } : {};
+  return { name: s.name, path: s.path, primitive: s.primitive, ...summary, ...records, ...excluded };
 });
 const byName = Object.fromEntries(results.map((r) => [r.name, r]));
 /** Ratios pair run i of one scenario with run i of the other (they ran back to back), then take the median. */
-const pairedRatio = (a, b) => +median(a.runs.map((run, i) => run.rps / b.runs[i].rps)).toFixed(3);
+const pairedRatio = (a, b, q = "rps") => +median(a.runs.map((run, i) => run[q] / b.runs[i][q])).toFixed(3);
 for (const r of results) {
   r.ratio_to_healthz = pairedRatio(r, byName[HEALTHZ]);
   r.ratio_to_primitive = r.primitive ? pairedRatio(r, byName[r.primitive]) : null;
+  // The tail goal: this scenario's p99 over its primitive's, run by run.
+  r.primitive_p99 = r.primitive ? byName[r.primitive].p99 : null;
+  r.p99_ratio_to_primitive = r.primitive ? +pairedRatio(r, byName[r.primitive], "p99").toFixed(2) : null;
 }
 /** How a read's latency grows with the log under it: run i of the large log over run i of the small one. */
 const latencyGrowth =
@@ -159,6 +211,9 @@ const meta = {
   node: process.version,
   cpus: `${cpus().length} × ${cpus()[0]?.model ?? "unknown"}`,
   server: "workerd via Miniflare (no wrangler dev proxy), LOG_LEVEL=warn",
+  only: process.env.BENCH_ONLY ?? null,
+  seconds,
+  total_seconds: +((performance.now() - runStarted) / 1000).toFixed(1),
 };
 const invalid = results.filter((r) => r.non2xx || r.errors);
 const table = [
@@ -175,7 +230,7 @@ const fanoutTable = fanout.length
       "|---|---:|---:|",
       ...fanout.map(
         (f) =>
-          `| ${f.subscribers} subscriber(s), ${f.samples} events | ${f.emit_to_last_receive_ms.p50} / ${f.emit_to_last_receive_ms.p99} | ${f.command_to_last_receive_ms.p50} / ${f.command_to_last_receive_ms.p99} |`,
+          `| ${f.subscribers.toLocaleString("en")} subscriber(s) on ${f.keys} key(s) of one tenant, ${f.samples} events | ${f.emit_to_last_receive_ms.p50} / ${f.emit_to_last_receive_ms.p99} | ${f.command_to_last_receive_ms.p50} / ${f.command_to_last_receive_ms.p99} |`,
       ),
     ].join("\n")
   : "";
@@ -183,7 +238,9 @@ const cpuTable = correlationCpu.length
   ? [
       "\n| correlate() CPU, events | ms per call | growth exponent | n log n would be |",
       "|---:|---:|---:|---:|",
-      ...correlationCpu.map((c) => `| ${c.events} | ${c.ms} | ${c.growth_exponent ?? "—"} | ${c.n_log_n_exponent ?? "—"} |`),
+      ...correlationCpu.map(
+        (c) => `| ${c.events.toLocaleString("en")} | ${c.ms} | ${c.growth_exponent ?? "—"} | ${c.n_log_n_exponent ?? "—"} |`,
+      ),
     ].join("\n")
   : "";
 const webhookTable = webhookFanout.length
@@ -196,8 +253,27 @@ const webhookTable = webhookFanout.length
       ),
     ].join("\n")
   : "";
-const ruleLine = ruleCpu
-  ? `\nRule evaluation CPU (Node, the Worker's matcher): ${ruleCpu.records.toLocaleString("en")} records × ${ruleCpu.rules} rules in ${ruleCpu.ms} ms (${ruleCpu.us_per_record_rule} µs a record and rule).\n`
+const ruleTable = ruleCpu.length
+  ? [
+      "\n| rule evaluation CPU (Node, the Worker's matcher), records × 50 rules | ms | µs a record and rule | growth exponent | n log n would be |",
+      "|---:|---:|---:|---:|---:|",
+      ...ruleCpu.map(
+        (r) =>
+          `| ${r.records.toLocaleString("en")} | ${r.ms} | ${r.us_per_record_rule} | ${r.growth_exponent ?? "—"} | ${r.n_log_n_exponent ?? "—"} |`,
+      ),
+    ].join("\n")
+  : "";
+const scalingTable = scaling.length
+  ? [
+      "\n| request time vs data size (one request at a time, median) | size | ms | p99 ms | growth exponent | n log n would be |",
+      "|---|---:|---:|---:|---:|---:|",
+      ...scaling.flatMap((c) =>
+        c.rows.map(
+          (r) =>
+            `| ${c.name} | ${r.size.toLocaleString("en")} | ${r.ms} | ${r.p99_ms} | ${r.growth_exponent ?? "—"} | ${r.n_log_n_exponent ?? "—"} |`,
+        ),
+      ),
+    ].join("\n")
   : "";
 const ingestLines = results
   .filter((r) => r.records_per_second)
@@ -206,12 +282,44 @@ const ingestLines = results
 const growthLine = latencyGrowth
   ? `\nThreats read latency, 100,000-claim log ÷ 1,000-claim log (same 1,000 rows returned): p50 ${latencyGrowth.p50}×, p99 ${latencyGrowth.p99}× (goal ≤ 2).\n`
   : "";
-const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${table}\n${growthLine}${ingestLines}${ingestLines ? "\n" : ""}${ruleLine}${fanoutTable}\n${cpuTable}\n${webhookTable}\n${quantumMarkdown(quantum)}${consensusMarkdown(consensus)}`;
+const goals = buildGoals({
+  results,
+  healthz: HEALTHZ,
+  connections: CONNECTIONS,
+  handlerCpu,
+  correlationCpu,
+  ruleCpu,
+  scaling,
+  latencyGrowth,
+  bundle,
+});
+const sections = [
+  table,
+  growthLine,
+  ingestLines,
+  fanoutTable,
+  cpuTable,
+  ruleTable,
+  scalingTable,
+  webhookTable,
+  quantumMarkdown(quantum),
+  consensusMarkdown(consensus),
+  handlerCpuMarkdown(handlerCpu),
+  bundleMarkdown(bundle),
+  goalsMarkdown(goals, results, HEALTHZ),
+  `Run time ${Math.round(meta.total_seconds)} s${meta.only ? ` (BENCH_ONLY=${meta.only})` : ""}: ${Object.entries(seconds)
+    .map(([label, t]) => `${label} ${t} s`)
+    .join("; ")}.`,
+];
+const markdown = `# Benchmark ${meta.date}\n\n\`${meta.command}\`: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, medians (ratios: median of per-run ratios); ${meta.server}; Node ${meta.node}, ${meta.cpus}.\n\n${sections
+  .filter(Boolean)
+  .map((section) => section.replace(/^\n+|\n+$/g, ""))
+  .join("\n\n")}\n`;
 
 mkdirSync("bench/results", { recursive: true });
 writeFileSync(
   "bench/results/latest.json",
-  `${JSON.stringify({ meta, results, latencyGrowth, ruleCpu, fanout, correlationCpu, webhookFanout, quantum, consensus }, null, 2)}\n`,
+  `${JSON.stringify({ meta, goals, results, latencyGrowth, ruleCpu, scaling, fanout, correlationCpu, webhookFanout, quantum, consensus, handlerCpu, bundle }, null, 2)}\n`,
 );
 writeFileSync("bench/results/latest.md", markdown);
 console.log(`\n${markdown}`);

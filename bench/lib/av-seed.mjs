@@ -92,5 +92,5 @@ export async function seedAgentClaims(
   await fillLog(vigil.machines, logs.large, largeLog);
   // Public reads are limited per caller (120 a minute): the readers come from many addresses.
   const readers = Array.from({ length: 512 }, () => ({ "CF-Connecting-IP": randomIp() }));
-  return { spread: interleave(spread), hot, logs, readers };
+  return { spread: interleave(spread), hot, logs, logSizes: { small: 1_000, large: largeLog }, readers };
 }

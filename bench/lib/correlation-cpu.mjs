@@ -1,6 +1,7 @@
 // CPU time of the correlation itself (the pure function POST /api/correlate and the pipeline
 // run), at growing input sizes, bundled from the Worker's source and run in Node.
 import { importBundled } from "../../scripts/import-bundled.mjs";
+import { withGrowth } from "./growth.mjs";
 import { median } from "./measure.mjs";
 
 async function loadCorrelate() {
@@ -10,7 +11,7 @@ async function loadCorrelate() {
 const SEVERITIES = ["low", "medium", "high", "critical"];
 const TYPES = ["grid", "lng", "access", "comms", "defense"];
 
-function events(n) {
+export function events(n) {
   const start = Date.now() - 3_600_000;
   return Array.from({ length: n }, (_, i) => ({
     id: `evt_${i}`,
@@ -40,13 +41,5 @@ export async function measureCorrelationCpu(sizes = [1_000, 10_000, 100_000]) {
     }
     rows.push({ events: n, ms: +median(times).toFixed(3) });
   }
-  for (let i = 1; i < rows.length; i++) {
-    const [a, b] = [rows[i - 1], rows[i]];
-    b.growth_exponent = +(Math.log(b.ms / a.ms) / Math.log(b.events / a.events)).toFixed(2);
-    // What n log n alone would predict for the same step, for comparison.
-    b.n_log_n_exponent = +(
-      Math.log((b.events * Math.log(b.events)) / (a.events * Math.log(a.events))) / Math.log(b.events / a.events)
-    ).toFixed(2);
-  }
-  return rows;
+  return withGrowth(rows, "events", "ms");
 }

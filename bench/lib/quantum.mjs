@@ -173,7 +173,7 @@ export function quantumMarkdown(q) {
 }
 
 /** The analyzer's parser and assessment, bundled from the Worker's source, with its x509 library. */
-const loadAnalyzer = () =>
+export const loadAnalyzer = () =>
   importBundled("analyzer", [
     'export { parseMaterial } from "./functions/quantum/detection/parse.ts";',
     'export { assessMaterial } from "./functions/quantum/detection/assess.ts";',
@@ -181,7 +181,7 @@ const loadAnalyzer = () =>
   ]);
 
 /** A 10-certificate chain: a P-256 root, then alternating RSA-2048 and P-256 intermediates and a leaf. */
-async function certificateChain(x509, length) {
+export async function certificateChain(x509, length) {
   const rsa = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
   const ec = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
   const pems = [];

@@ -1,6 +1,6 @@
 // Starts Vigil and the baseline straight on workerd through Miniflare: no `wrangler dev`
 // proxy in front, so the figures are the runtime's, not a development proxy's.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
@@ -9,9 +9,23 @@ import { wranglerSync } from "../../scripts/wrangler.mjs";
 const BUILD = "bench/.build/vigil";
 export const ADMIN_TOKEN = "bench-admin-token";
 
-function buildVigil() {
-  wranglerSync(["deploy", "--dry-run", "--outdir", BUILD], { stdio: ["ignore", "ignore", "inherit"] });
-  return join(BUILD, "index.js");
+let built;
+let fromWrangler;
+
+/** wrangler.toml as Miniflare worker options, read once (wrangler prints a line each time it reads .dev.vars). */
+export const wranglerWorkerOptions = () => (fromWrangler ??= unstable_getMiniflareWorkerOptions("wrangler.toml").workerOptions);
+
+/**
+ * Bundles Vigil once per process, as `wrangler deploy` would (`--dry-run --outdir`); keeps the
+ * output folder and wrangler's own size line for the bundle report.
+ */
+export function vigilBuild() {
+  if (!built) {
+    rmSync(BUILD, { recursive: true, force: true });
+    const out = String(wranglerSync(["deploy", "--dry-run", "--outdir", BUILD], { stdio: ["ignore", "pipe", "inherit"] }));
+    built = { outdir: BUILD, scriptPath: join(BUILD, "index.js"), wranglerSize: out.match(/Total Upload: [^\n]*/)?.[0] ?? null };
+  }
+  return built;
 }
 
 async function applyMigrations(mf) {
@@ -26,18 +40,16 @@ async function applyMigrations(mf) {
   }
 }
 
-let built;
-
 /**
- * `withAssets: false` drops the static-assets router that Miniflare puts in front of the
- * Worker (two extra Worker hops locally; on Cloudflare the asset check happens at the edge),
- * so the figure is Vigil's own stack. `upstash` switches the rate limiter to Upstash.
+ * Vigil's Miniflare options. `withAssets: false` drops the static-assets router that Miniflare puts
+ * in front of the Worker (two extra Worker hops locally; on Cloudflare the asset check happens at
+ * the edge), so the figure is Vigil's own stack. `upstash` switches the rate limiter to Upstash.
  */
-export async function startVigil({ withAssets = false, upstash = null } = {}) {
-  const scriptPath = (built ??= buildVigil());
-  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
+export function vigilOptions({ withAssets = false, upstash = null } = {}) {
+  const { scriptPath } = vigilBuild();
+  const workerOptions = wranglerWorkerOptions();
   const { assets, ...rest } = workerOptions;
-  const mf = new Miniflare({
+  return {
     host: "127.0.0.1",
     port: 0,
     workers: [
@@ -58,7 +70,11 @@ export async function startVigil({ withAssets = false, upstash = null } = {}) {
         },
       },
     ],
-  });
+  };
+}
+
+export async function startVigil(options = {}) {
+  const mf = new Miniflare(vigilOptions(options));
   const url = await mf.ready;
   await applyMigrations(mf);
   // The D1 handle lets scenarios seed bulk data (events, nodes) without going through the API's limits.
@@ -71,17 +87,20 @@ export async function startVigil({ withAssets = false, upstash = null } = {}) {
   };
 }
 
+/** The baseline Worker's Miniflare options: the bare primitives, no framework. */
+export const baselineOptions = ({ upstash = null } = {}) => ({
+  host: "127.0.0.1",
+  port: 0,
+  modules: true,
+  scriptPath: "bench/baseline-worker.mjs",
+  compatibilityDate: "2026-04-20",
+  d1Databases: ["DB"],
+  durableObjects: { COUNTER: { className: "Counter", useSQLite: true } },
+  bindings: { UPSTASH_URL: upstash?.url ?? "", UPSTASH_TOKEN: upstash?.token ?? "" },
+});
+
 export async function startBaseline({ upstash }) {
-  const mf = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    modules: true,
-    scriptPath: "bench/baseline-worker.mjs",
-    compatibilityDate: "2026-04-20",
-    d1Databases: ["DB"],
-    durableObjects: { COUNTER: { className: "Counter", useSQLite: true } },
-    bindings: { UPSTASH_URL: upstash.url, UPSTASH_TOKEN: upstash.token },
-  });
+  const mf = new Miniflare(baselineOptions({ upstash }));
   const url = await mf.ready;
   const db = await mf.getD1Database("DB");
   await db.prepare("CREATE TABLE items (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, value TEXT NOT NULL)").run();
