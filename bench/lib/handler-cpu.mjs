@@ -147,6 +147,22 @@ export async function measureHandlerCpu() {
     console.log(`cpu: ${endpoint} (${work}): ${r.cpu_ms} ms`);
   };
 
+  await stackRows(m, row);
+  await authRows(m, row);
+  await claimRows(m, row);
+  await incidentRows(m, row);
+  await commandRows(m, row);
+  await webhookRows(m, row);
+  await quantumRows(m, row);
+  for (const r of rows) {
+    r.share_of_free_limit = r.cpu_ms / LIMITS_MS.free;
+    r.share_of_paid_limit = r.cpu_ms / LIMITS_MS.paid;
+    r.over_goal = r.cpu_ms > CPU_GOAL_MS;
+  }
+  return { rows, workerd: await probeWorkerdCpuTime() };
+}
+
+async function stackRows(m, row) {
   // The middleware stack, through app.fetch as workerd calls it, against a bare Response and plain Hono.
   const app = m.buildApp();
   const env = { ENVIRONMENT: "production", LOG_LEVEL: "warn", AUTH_SECRET: SECRET, DB: stubD1() };
@@ -168,7 +184,9 @@ export async function measureHandlerCpu() {
   await row("GET /healthz (reference)", "a bare Response with the same JSON body", null, bare);
   await row("GET /healthz (reference)", "plain Hono, one route", null, plain);
   await row("GET /healthz", "Vigil's whole app: middleware stack and router (app.fetch)", null, vigil);
+}
 
+async function authRows(m, row) {
   // Authentication: the verified-token cache, a new token, and a new isolate (key derivation first).
   const claims = (i) => ({ sub: `usr_${i}`, tid: "ten_bench", pk: "user", role: "viewer", sid: `ses_${i}` });
   const hotToken = await m.signAccessToken(SECRET, AUDIENCE, claims(0));
@@ -213,7 +231,9 @@ export async function measureHandlerCpu() {
   await row("any API-key-authenticated route", "API key verification: SHA-256 of the key, isolate cache hit", "SHA-256", () =>
     m.verifyApiKey(db, apiKey),
   );
+}
 
+async function claimRows(m, row) {
   // Agent claims: the Worker's share of a claim (the machine object hashes the chain entry itself).
   await row(
     "POST /api/av/claim",
@@ -264,7 +284,9 @@ export async function measureHandlerCpu() {
       return JSON.stringify({ ok: true, slug: "bench", window: "24h", count: threats.length, truncated: true, threats });
     },
   );
+}
 
+async function incidentRows(m, row) {
   // Incident response.
   const incidents = Array.from({ length: 20 }, (_, i) => incidentRow(i));
   await row("GET /api/v1/incidents", "projection of a 20-incident page and its JSON envelope", null, () =>
@@ -297,7 +319,9 @@ export async function measureHandlerCpu() {
       },
     );
   }
+}
 
+async function commandRows(m, row) {
   // Command console.
   const history = Array.from({ length: 50 }, (_, i) => ({
     id: `evt_${String(i).padStart(32, "0")}`,
@@ -314,7 +338,9 @@ export async function measureHandlerCpu() {
   );
   const fifty = correlationEvents(50);
   await row("POST /api/correlate", "correlate() over 50 events", null, () => m.correlate(fifty));
+}
 
+async function webhookRows(m, row) {
   // Webhooks: one delivery (each is its own queue message).
   const secret = m.generateSecret();
   const payload = JSON.stringify({
@@ -329,7 +355,9 @@ export async function measureHandlerCpu() {
     "HMAC-SHA256 ×2",
     (i) => m.signDelivery([secret], `msg_${i}`, 1_800_000_000, payload),
   );
+}
 
+async function quantumRows(m, row) {
   // Quantum defense.
   const v = await votes(m, 512);
   await row(
@@ -382,13 +410,6 @@ export async function measureHandlerCpu() {
     () => m.hashPassword("bench-password-0123456789"),
     { minBatchMs: 100, batches: 5 },
   );
-
-  for (const r of rows) {
-    r.share_of_free_limit = r.cpu_ms / LIMITS_MS.free;
-    r.share_of_paid_limit = r.cpu_ms / LIMITS_MS.paid;
-    r.over_goal = r.cpu_ms > CPU_GOAL_MS;
-  }
-  return { rows, workerd: await probeWorkerdCpuTime() };
 }
 
 /**
