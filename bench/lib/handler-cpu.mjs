@@ -26,6 +26,7 @@ const EXPORTS = [
   'export { verifyApiKey } from "./functions/platform/auth/api-keys.ts";',
   'export { compositeScore, claimFingerprint, claimIndicator } from "./functions/av/scoring.ts";',
   'export { incidentView } from "./functions/incidents/incidents.ts";',
+  'export { threatView } from "./functions/av/claim-routes.ts";',
   'export { parseLogRecords } from "./functions/incidents/logs.ts";',
   'export { parseRuleQuery } from "./functions/incidents/rules/sql-query.ts";',
   'export { matches } from "./functions/incidents/rules/match.ts";',
@@ -255,7 +256,7 @@ async function claimRows(m, row) {
       await Promise.all([m.claimFingerprint(claim), m.claimIndicator(claim)]);
     },
   );
-  // The threats projection is inline in claim-routes.ts; this mirrors it, after the RPC's structured copy.
+  // The threats route's own projection (threatView), after the RPC's structured copy.
   const claimRows = Array.from({ length: 1001 }, (_, i) => ({
     audit_row_id: crypto.randomUUID(),
     zeqond: 2_300_000_000 - i,
@@ -271,16 +272,7 @@ async function claimRows(m, row) {
     "copy of 1,001 rows from the machine object (structured clone), projection of 1,000, JSON body (~200 KB)",
     null,
     () => {
-      const rows = structuredClone(claimRows).slice(0, 1000);
-      const threats = rows.map((r) => ({
-        transition_id: r.audit_row_id,
-        zeqond: String(r.zeqond),
-        claim_type: r.claim_type,
-        device_id: r.device_id,
-        fingerprint: r.fingerprint,
-        s_forensic: r.s_forensic,
-        fired: r.fired,
-      }));
+      const threats = structuredClone(claimRows).slice(0, 1000).map(m.threatView);
       return JSON.stringify({ ok: true, slug: "bench", window: "24h", count: threats.length, truncated: true, threats });
     },
   );

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { ClaimRecord } from "../../durable-objects/claim-ledger";
 import { authenticate, principalOf } from "../platform/auth/authenticate";
 import { database } from "../platform/db";
 import { ApiError } from "../platform/errors";
@@ -116,6 +117,17 @@ const threatsRoute = createRoute({
   },
 });
 
+/** The seed's threat row, from the machine object's claim row. */
+export const threatView = (r: ClaimRecord) => ({
+  transition_id: r.audit_row_id,
+  zeqond: String(r.zeqond),
+  claim_type: r.claim_type,
+  device_id: r.device_id,
+  fingerprint: r.fingerprint,
+  s_forensic: r.s_forensic,
+  fired: r.fired,
+});
+
 export function avClaimRoutes() {
   return createRouter()
     .openapi(claimRoute, async (c) => {
@@ -130,15 +142,7 @@ export function avClaimRoutes() {
       requireReader(machine, c.get("principal"));
       const since = zeqondOf(Date.now()) - Math.ceil(seconds * ZEQOND_HZ);
       const rows = await c.env.MACHINE_STATE.getByName(machine.slug).threats(since, MAX_THREATS + 1);
-      const threats = rows.slice(0, MAX_THREATS).map((r) => ({
-        transition_id: r.audit_row_id,
-        zeqond: String(r.zeqond),
-        claim_type: r.claim_type,
-        device_id: r.device_id,
-        fingerprint: r.fingerprint,
-        s_forensic: r.s_forensic,
-        fired: r.fired,
-      }));
+      const threats = rows.slice(0, MAX_THREATS).map(threatView);
       const truncated = rows.length > MAX_THREATS;
       return c.json({ ok: true as const, slug: machine.slug, window, count: threats.length, truncated, threats }, 200);
     });
