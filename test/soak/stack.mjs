@@ -22,6 +22,15 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 /** As test/e2e/run.mjs: no metrics, no Cloudflare fetches, plain log text. */
 const QUIET = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
+/**
+ * Not in test/e2e/run.mjs, and needed for a long run: wrangler dev's inspector proxy subscribes to
+ * the runtime's DevTools Network events (four messages for every subrequest, D1 and Durable Object
+ * calls included) and writes each to its debug log: about 100 MB per 5 minutes at 40 req/s in
+ * ~/.config/.wrangler/logs, and the dev proxy's workerd grew 150 MiB a minute instead of 35.
+ * VSCODE_INSPECTOR_OPTIONS turns that proxy off (wrangler's check for a VS Code debug terminal,
+ * which attaches its own debugger); what is left of the debug log goes to the temporary directory.
+ */
+const soakEnv = (tmp) => ({ ...QUIET, VSCODE_INSPECTOR_OPTIONS: "1", WRANGLER_LOG_PATH: join(tmp, "wrangler-debug.log") });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,7 +73,7 @@ const waitForExit = (child, ms) =>
  * One stack per run. `workerLogLevel` is the Worker's LOG_LEVEL (`warn`, as `npm run bench` runs
  * it: no access line per request); `keep` leaves the temporary directory behind.
  */
-export function createStack({ workerLogLevel = "warn", keep = false, env: extraEnv = {} } = {}) {
+export function createStack({ workerLogLevel = "warn", keep = false } = {}) {
   const tmp = mkdtempSync(join(tmpdir(), "vigil-soak-"));
   const state = join(tmp, "state");
   const logPath = join(tmp, "wrangler.log");
@@ -106,7 +115,7 @@ export function createStack({ workerLogLevel = "warn", keep = false, env: extraE
     ];
     for (const [name, args] of steps) {
       try {
-        wranglerSync(args, { env: { CI: "true", ...QUIET }, stdio: ["ignore", "pipe", "pipe"] });
+        wranglerSync(args, { env: { CI: "true", ...soakEnv(tmp) }, stdio: ["ignore", "pipe", "pipe"] });
       } catch (err) {
         throw new SetupError(`${name} failed: ${String(err.stderr || err.stdout || err.message).slice(-2000)}`);
       }
@@ -141,7 +150,7 @@ export function createStack({ workerLogLevel = "warn", keep = false, env: extraE
     ];
     wrangler = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, ...QUIET, ...extraEnv },
+      env: { ...process.env, ...soakEnv(tmp) },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
@@ -195,7 +204,7 @@ export function createStack({ workerLogLevel = "warn", keep = false, env: extraE
         // /readyz touches D1 and a Durable Object: the first request of the run should not pay for that.
         const ready = await fetch(`${url}/readyz`);
         if (!ready.ok) throw new SetupError(`/readyz answered ${ready.status}: ${await ready.text()}`);
-        return { url, inspectorPort, admin: { url, token: adminToken } };
+        return { url, admin: { url, token: adminToken } };
       } catch (err) {
         const clash = /EADDRINUSE|address already in use/i.test(logTail(200));
         if (!clash || attempt >= 3) throw err;
@@ -232,7 +241,7 @@ export function createStack({ workerLogLevel = "warn", keep = false, env: extraE
   function cleanup() {
     cleaning ??= (async () => {
       await stopWrangler();
-      if (keep) console.log(`soak: kept ${tmp} (wrangler.log, state/)`);
+      if (keep) console.log(`soak: kept ${tmp} (wrangler.log, wrangler-debug.log, state/)`);
       else rmSync(tmp, { recursive: true, force: true });
     })();
     return cleaning;
