@@ -1,7 +1,9 @@
 import type { Principal } from "../platform/auth/principal";
 import { requireScope } from "../platform/auth/principal";
 import type { Database } from "../platform/db";
-import { emitEvent } from "../platform/events/emit";
+import { eq } from "drizzle-orm";
+import { securityEvents } from "../../schema";
+import { derivedEventId, emitEvent } from "../platform/events/emit";
 import type { Logger } from "../platform/log";
 import { isoTime } from "../platform/time";
 import { isClosed } from "./lifecycle";
@@ -42,10 +44,14 @@ export async function incidentDetail(db: Database, i: Incident) {
 
 type IncidentEventType = "incident.created" | "incident.updated" | "incident.resolved";
 
+/** One event per incident version (`updatedAt`): announcing the same version again stores nothing. */
+const versionEventId = (i: Incident) => derivedEventId(`incident:${i.id}:${i.updatedAt}`);
+
 export async function announceIncident(env: Env, i: Incident, type: IncidentEventType, log: Logger) {
   await emitEvent(
     env,
     {
+      id: await versionEventId(i),
       tenantId: i.tenantId,
       source: "incidents",
       type,
@@ -56,6 +62,11 @@ export async function announceIncident(env: Env, i: Incident, type: IncidentEven
     },
     log,
   );
+}
+
+async function announced(db: Database, i: Incident): Promise<boolean> {
+  const id = await versionEventId(i);
+  return (await db.select({ id: securityEvents.id }).from(securityEvents).where(eq(securityEvents.id, id)).get()) !== undefined;
 }
 
 export interface Deps {
@@ -78,6 +89,10 @@ export async function updateIncident({ env, db, log }: Deps, p: Principal, id: s
   const after = await changeIncident(db, before, change, agentOf(p));
   if (after !== before) {
     const closing = isClosed(after.status) && !isClosed(before.status);
+    await announceIncident(env, after, closing ? "incident.resolved" : "incident.updated", log);
+  } else if (!(await announced(db, after))) {
+    // A retry with nothing left to change: the change committed but its event was never written.
+    const closing = isClosed(after.status) && change.status === after.status;
     await announceIncident(env, after, closing ? "incident.resolved" : "incident.updated", log);
   }
   return after;

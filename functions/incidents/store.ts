@@ -91,12 +91,18 @@ export async function openIncident(db: Database, tenantId: string, input: NewInc
   }
 }
 
+/**
+ * `updated_at` is the incident's version: the guard on concurrent changes and the key of the
+ * version's event (incidents.ts announceIncident), so it strictly increases even within a millisecond.
+ */
+export const nextVersion = (now: number) => sql<number>`max(${incidents.updatedAt} + 1, ${now})`;
+
 async function addOccurrence(db: Database, open: Incident, input: NewIncident, agent: string): Promise<Incident> {
   const now = Date.now();
   const [updated] = await db.batch([
     db
       .update(incidents)
-      .set({ occurrences: sql`${incidents.occurrences} + 1`, updatedAt: now })
+      .set({ occurrences: sql`${incidents.occurrences} + 1`, updatedAt: nextVersion(now) })
       .where(eq(incidents.id, open.id))
       .returning(),
     db.insert(incidentTimeline).values({
@@ -177,7 +183,7 @@ export async function changeIncident(db: Database, before: Incident, change: Cha
         assignedTo: change.assignedTo ?? before.assignedTo,
         resolutionNotes: change.resolutionNotes ?? before.resolutionNotes,
         resolvedAt: isClosed(status) && !isClosed(before.status) ? now : before.resolvedAt,
-        updatedAt: now,
+        updatedAt: nextVersion(now),
       })
       .where(and(eq(incidents.id, before.id), eq(incidents.status, before.status), eq(incidents.updatedAt, before.updatedAt)))
       .returning(),

@@ -4,7 +4,7 @@ import type { Database } from "../../platform/db";
 import { emitEvent } from "../../platform/events/emit";
 import { registerJob, type JobContext } from "../../platform/jobs";
 import { describeError } from "../../platform/log";
-import type { Incident } from "../store";
+import { nextVersion, type Incident } from "../store";
 import { analyse, type AnalysisResults, type AnalysisType } from "./analyse";
 import { gatherEvidence } from "./evidence";
 import { gatherIntel } from "./intel-store";
@@ -47,7 +47,7 @@ export async function completeAnalysis(db: Database, a: Analysis, results: Analy
       .returning({ id: analyses.id }),
     db
       .update(incidents)
-      .set({ analysis: incidentSummary(a, results, now), updatedAt: now })
+      .set({ analysis: incidentSummary(a, results, now), updatedAt: nextVersion(now) })
       .where(and(eq(incidents.id, a.incidentId), sql`changes() > 0`)),
     db
       .insert(incidentTimeline)

@@ -1,5 +1,6 @@
 import { securityEvents } from "../../../schema";
 import { database } from "../db";
+import { sha256Hex } from "../crypto";
 import { randomHex } from "../ids";
 import { jobMessage } from "../jobs";
 import type { Logger } from "../log";
@@ -45,4 +46,12 @@ export async function emitEvent(env: Env, input: NewEvent, log: Logger, publish?
     log.warn("live fan-out failed; subscribers will catch up from history", { event_id: inserted.id, error: String(err) });
   }
   return { event: inserted, created: true };
+}
+
+/**
+ * An event id derived from what the event announces (`incident:<id>:<version>`), so whoever
+ * announces the same fact again (a client's retry, a redelivered job) stores and fans out nothing twice.
+ */
+export async function derivedEventId(fact: string): Promise<string> {
+  return `evt_${(await sha256Hex(fact)).slice(0, 32)}`;
 }

@@ -2,7 +2,7 @@ import type { Severity } from "../../../schema";
 import { sha256Hex } from "../../platform/crypto";
 import type { Database } from "../../platform/db";
 import { ApiError } from "../../platform/errors";
-import { emitEvent } from "../../platform/events/emit";
+import { derivedEventId, emitEvent } from "../../platform/events/emit";
 import type { Logger } from "../../platform/log";
 import { assessMaterial, selectModels, type AssetAssessment, type AttackModel } from "./assess";
 import { upsertAssets } from "./inventory";
@@ -59,7 +59,7 @@ async function raiseExposure(deps: AnalyzeDeps, req: AnalyzeRequest, analysisId:
   const { event } = await emitEvent(
     deps.env,
     {
-      id: `evt_${(await sha256Hex(key)).slice(0, 32)}`,
+      id: await derivedEventId(key),
       tenantId: deps.tenantId,
       source: "quantum",
       type: ATTACK_DETECTED,
