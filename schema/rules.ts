@@ -81,7 +81,11 @@ export const ruleMatches = sqliteTable(
   ],
 );
 
-/** When a rule last fired per group: it fires again only after its window has passed. */
+/**
+ * When a rule last fired per group: it fires again only after its window has passed. A firing is
+ * carried out in steps (event, incident, announcement, notifications); `completed_at` stays null
+ * until the last one, so a redelivered job resumes a firing an error interrupted.
+ */
 export const ruleFirings = sqliteTable(
   "rule_firings",
   {
@@ -90,6 +94,10 @@ export const ruleFirings = sqliteTable(
       .references(() => rules.id, { onDelete: "cascade" }),
     groupValue: text("group_value").notNull(),
     firedAt: integer("fired_at").notNull(),
+    completedAt: integer("completed_at"),
+    /** The incident this firing opened or added an occurrence to, once it has. */
+    incidentId: text("incident_id"),
+    incidentCreated: integer("incident_created", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.ruleId, t.groupValue] })],
 );

@@ -189,10 +189,9 @@ describe("fault 2b: a rule's job throws mid-firing", () => {
     faults.hit("2b rule job", 6);
   });
 
-  // GAP: the firing is claimed (rule_firings) before the incident is announced, and a redelivery
-  // finds it claimed and does nothing, so an incident.created lost to a failed write is never
-  // emitted (no webhook, no live event). functions/incidents/rules/evaluate.ts `fire` is not resumable.
-  it.fails("the redelivered job announces the incident it opened", async () => {
+  // The firing is claimed (rule_firings) before the incident is announced and stays unfinished
+  // until its last step, so the redelivery resumes it: the incident it recorded is announced.
+  it("the redelivered job announces the incident it opened", async () => {
     const row = await env.DB.prepare("SELECT number FROM incidents WHERE tenant_id = ? AND dedup_key LIKE ?")
       .bind(tenantId, `rule:${announcedRule}:%`)
       .first<{ number: string }>();
@@ -221,9 +220,9 @@ describe("fault 2b: a rule's job throws mid-firing", () => {
     faults.hit("2b rule job", 4);
   });
 
-  // GAP (the same cause, worse effect): the incident itself is never opened. A transient D1 error
-  // while a rule fires loses the detection for the rest of the window: the firing stays claimed.
-  it.fails("the redelivered job opens the incident whose insert failed", async () => {
+  // The same resumption when the incident itself was never opened: a transient D1 error while a
+  // rule fires does not lose the detection.
+  it("the redelivered job opens the incident whose insert failed", async () => {
     faults.hit("2b rule job");
     expect((await ofRule(unopenedRule)).incidents).toBe(1);
   });

@@ -1,12 +1,12 @@
-import { and, between, eq, sql } from "drizzle-orm";
-import { logs, ruleMatches, rules, type IncidentSeverity } from "../../../schema";
+import { and, between, eq, isNull, sql } from "drizzle-orm";
+import { logs, ruleFirings, ruleMatches, rules, type IncidentSeverity } from "../../../schema";
 import { chunked, type Database } from "../../platform/db";
-import { emitEvent } from "../../platform/events/emit";
+import { derivedEventId, emitEvent } from "../../platform/events/emit";
 import { registerJob, type JobContext } from "../../platform/jobs";
 import { announceIncident } from "../incidents";
 import { EVALUATE_LOGS_JOB } from "../logs";
 import { notifyRuleFired } from "../notifications/notify";
-import { openIncident } from "../store";
+import { findIncident, openIncident, type NewIncident } from "../store";
 import { fieldOf, matches } from "./match";
 import { DEFAULT_THRESHOLDS, DEFAULT_WINDOW_S, thresholdsHold } from "./thresholds";
 import { ruleCondition, type Rule } from "./store";
@@ -32,20 +32,69 @@ const ESCALATED: Record<IncidentSeverity, IncidentSeverity> = {
   CRITICAL: "CRITICAL",
 };
 
+type Firing = { firedAt: number; incidentId: string | null; incidentCreated: boolean };
+
 /**
  * Fires at most once per rule, group and window: the firing row is claimed by a conditional
- * upsert, so a redelivered job or a concurrent batch cannot fire twice.
+ * upsert, so a redelivered job or a concurrent batch cannot fire twice. A firing with the same
+ * `fired_at` that never completed is handed back to be resumed: only a redelivery of the batch
+ * that claimed it computes the same `fired_at`, and every step it repeats is idempotent (derived
+ * event ids; the incident is recorded on the firing once opened).
  */
-async function claimFiring(db: Database, rule: Rule, group: string, at: number, windowMs: number): Promise<boolean> {
+async function claimFiring(db: Database, rule: Rule, group: string, at: number, windowMs: number): Promise<Firing | null> {
   const claimed = await db.all(sql`
     INSERT INTO rule_firings (rule_id, group_value, fired_at) VALUES (${rule.id}, ${group}, ${at})
-    ON CONFLICT (rule_id, group_value) DO UPDATE SET fired_at = excluded.fired_at
+    ON CONFLICT (rule_id, group_value) DO UPDATE
+      SET fired_at = excluded.fired_at, completed_at = NULL, incident_id = NULL, incident_created = 0
     WHERE rule_firings.fired_at <= excluded.fired_at - ${windowMs}
     RETURNING fired_at`);
-  return claimed.length > 0;
+  if (claimed.length) return { firedAt: at, incidentId: null, incidentCreated: false };
+  const unfinished = await db
+    .select({ firedAt: ruleFirings.firedAt, incidentId: ruleFirings.incidentId, incidentCreated: ruleFirings.incidentCreated })
+    .from(ruleFirings)
+    .where(thisFiring(rule, group, at))
+    .get();
+  return unfinished ?? null;
 }
 
-async function fire(ctx: JobContext, rule: Rule, group: string, count: number, firstMatchAt: number) {
+const thisFiring = (rule: Rule, group: string, at: number) =>
+  and(
+    eq(ruleFirings.ruleId, rule.id),
+    eq(ruleFirings.groupValue, group),
+    eq(ruleFirings.firedAt, at),
+    isNull(ruleFirings.completedAt),
+  );
+
+function incidentFor(rule: Rule, group: string, count: number, details: Record<string, unknown>): NewIncident {
+  const severity = rule.actions.escalate ? ESCALATED[rule.severity] : rule.severity;
+  return {
+    type:
+      rule.name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "_")
+        .replace(/^_+|_+$/g, "")
+        .slice(0, 100) || "rule_match",
+    severity,
+    description: `Rule '${rule.name}' fired: ${count} matching log(s) within ${rule.conditions.time_window ?? DEFAULT_WINDOW_S} s${group ? ` for ${group}` : ""}`,
+    affected_resources: group ? [group] : [],
+    metadata: { ...details, time_window: rule.conditions.time_window ?? DEFAULT_WINDOW_S, escalated: severity !== rule.severity },
+    dedup_key: `rule:${rule.id}:${group}`,
+  };
+}
+
+/** Opens the firing's incident, or finds the one an interrupted earlier try opened. */
+async function incidentOf(db: Database, rule: Rule, group: string, firing: Firing, input: NewIncident) {
+  if (firing.incidentId)
+    return { incident: await findIncident(db, rule.tenantId, firing.incidentId), created: firing.incidentCreated };
+  const opened = await openIncident(db, rule.tenantId, input, `rule:${rule.id}`);
+  await db
+    .update(ruleFirings)
+    .set({ incidentId: opened.incident.id, incidentCreated: opened.created })
+    .where(thisFiring(rule, group, firing.firedAt));
+  return opened;
+}
+
+async function fire(ctx: JobContext, rule: Rule, group: string, count: number, firstMatchAt: number, firing: Firing) {
   const { env, db, log } = ctx;
   const details = {
     rule_id: rule.id,
@@ -59,6 +108,7 @@ async function fire(ctx: JobContext, rule: Rule, group: string, count: number, f
   await emitEvent(
     env,
     {
+      id: await derivedEventId(`rule:${rule.id}:${group}:${firing.firedAt}`),
       tenantId: rule.tenantId,
       source: "incidents",
       type: "rule.triggered",
@@ -69,31 +119,13 @@ async function fire(ctx: JobContext, rule: Rule, group: string, count: number, f
     },
     log,
   );
-  const severity = rule.actions.escalate ? ESCALATED[rule.severity] : rule.severity;
-  const opened = await openIncident(
-    db,
-    rule.tenantId,
-    {
-      type:
-        rule.name
-          .toLowerCase()
-          .replace(/[^a-z0-9]+/g, "_")
-          .replace(/^_+|_+$/g, "")
-          .slice(0, 100) || "rule_match",
-      severity,
-      description: `Rule '${rule.name}' fired: ${count} matching log(s) within ${rule.conditions.time_window ?? DEFAULT_WINDOW_S} s${group ? ` for ${group}` : ""}`,
-      affected_resources: group ? [group] : [],
-      metadata: {
-        ...details,
-        time_window: rule.conditions.time_window ?? DEFAULT_WINDOW_S,
-        escalated: severity !== rule.severity,
-      },
-      dedup_key: `rule:${rule.id}:${group}`,
-    },
-    `rule:${rule.id}`,
-  );
+  const opened = await incidentOf(db, rule, group, firing, incidentFor(rule, group, count, details));
   await announceIncident(env, opened.incident, opened.created ? "incident.created" : "incident.updated", log);
   await notifyRuleFired(ctx, rule, opened.incident, opened.created);
+  await db
+    .update(ruleFirings)
+    .set({ completedAt: Date.now() })
+    .where(thisFiring(rule, group, firing.firedAt));
 }
 
 async function evaluateRule(ctx: JobContext, rule: Rule, batch: { row: LogRow; record: Record<string, unknown> }[]) {
@@ -111,7 +143,8 @@ async function evaluateRule(ctx: JobContext, rule: Rule, batch: { row: LogRow; r
       SELECT count(*) AS n, min(at) AS first FROM rule_matches WHERE rule_id = ${rule.id} AND group_value = ${group} AND at > ${at - windowMs} AND at <= ${at}`);
     const count = row?.n ?? 0;
     if (!thresholdsHold(rule.conditions.thresholds ?? DEFAULT_THRESHOLDS, count)) continue;
-    if (await claimFiring(ctx.db, rule, group, at, windowMs)) await fire(ctx, rule, group, count, row?.first ?? at);
+    const firing = await claimFiring(ctx.db, rule, group, at, windowMs);
+    if (firing) await fire(ctx, rule, group, count, row?.first ?? at, firing);
   }
 }
 
