@@ -7,6 +7,7 @@ import "./webhooks/fanout";
 import "./webhooks/deliver";
 import "./incidents/rules/evaluate";
 import "./incidents/analysis/job";
+import "./incidents/remediation/record";
 import "./incidents/notifications/deliver";
 import { database } from "./platform/db";
 import { consumeBatch } from "./platform/jobs";

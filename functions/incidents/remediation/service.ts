@@ -3,22 +3,14 @@ import { remediations, type RemediationAction } from "../../../schema";
 import type { CommandActor } from "../../command/mesh";
 import { requireRole, requireScope, type Principal } from "../../platform/auth/principal";
 import { ApiError, conflict } from "../../platform/errors";
-import { emitEvent } from "../../platform/events/emit";
 import { newId } from "../../platform/ids";
 import { agentOf, type Deps } from "../incidents";
 import { findIncident } from "../store";
 import { CATALOG, parseParameters } from "./catalog";
 import { EFFECTS } from "./effects";
 import type { EffectContext } from "./effect";
-import {
-  APPROVAL_TTL_MS,
-  APPROVER_ROLES,
-  findRemediation,
-  moveStatus,
-  noteOnIncident,
-  remediationView,
-  type Remediation,
-} from "./store";
+import { recordEffect } from "./record";
+import { APPROVAL_TTL_MS, APPROVER_ROLES, findRemediation, moveStatus, noteOnIncident, type Remediation } from "./store";
 
 export interface ExecuteInput {
   incident_id?: string;
@@ -28,9 +20,7 @@ export interface ExecuteInput {
   require_approval: boolean;
 }
 
-const RISK_SEVERITY = { low: "low", medium: "medium", high: "high", critical: "critical" } as const;
-
-export const viewOf = (r: Remediation) => remediationView(r, CATALOG[r.action].reversible);
+export { viewOf } from "./record";
 
 /** Users act on remediations from the responder role up; API keys need the write scope. */
 function requireResponder(p: Principal) {
@@ -66,22 +56,6 @@ function validParameters(action: RemediationAction, raw: unknown) {
   return parsed.data as Record<string, unknown>;
 }
 
-async function announce(deps: Deps, r: Remediation, operation: "execute" | "rollback", actor: string) {
-  await emitEvent(
-    deps.env,
-    {
-      tenantId: r.tenantId,
-      source: "incidents",
-      type: "remediation.executed",
-      severity: RISK_SEVERITY[CATALOG[r.action].risk],
-      system: r.action,
-      description: `${r.action} ${operation === "execute" ? "executed" : "rolled back"} (${r.id})`,
-      details: { operation, actor, action: viewOf(r) },
-    },
-    deps.log,
-  );
-}
-
 /**
  * Runs the action of a row already in `executing`: re-plans (targets may have changed since a
  * request was approved), applies, and records the result and its inverse. A failure is recorded
@@ -91,26 +65,26 @@ async function run(deps: Deps, row: Remediation, actor: CommandActor, approved: 
   const effect = EFFECTS[row.action];
   const ctx = contextFor(deps, row, actor, approved);
   const agent = agentOf(actor);
+  let done: Remediation;
   try {
     await effect.plan(ctx, row.parameters as never);
     const applied = await effect.apply(ctx, row.parameters as never);
     const seconds = (row.parameters as { duration?: number }).duration;
-    const done = await moveStatus(deps.db, row, "executing", {
+    done = await moveStatus(deps.db, row, "executing", {
       status: "completed",
       result: applied.result,
       inverse: applied.inverse,
       executedAt: ctx.now,
       expiresAt: seconds && CATALOG[row.action].reversible ? ctx.now + seconds * 1000 : null,
     });
-    await noteOnIncident(deps.db, done, "Remediation executed", agent, `${row.action} (${row.id}) executed`);
-    await announce(deps, done, "execute", agent);
-    return done;
   } catch (err) {
     const message = err instanceof ApiError ? err.message : "the action failed unexpectedly";
     await moveStatus(deps.db, row, "executing", { status: "failed", error: message });
     await noteOnIncident(deps.db, row, "Remediation failed", agent, `${row.action} (${row.id}): ${message}`);
     throw err;
   }
+  await recordEffect(deps, done, { operation: "execute", agent, note: `${row.action} (${row.id}) executed` });
+  return done;
 }
 
 /** The row a dry run would have been, never stored. */
@@ -213,13 +187,9 @@ export async function rollbackRemediation(deps: Deps, actor: CommandActor, row: 
     rolledBackBy: agent,
     rollbackReason: reason,
   });
+  let outcome: unknown;
   try {
-    const outcome = await EFFECTS[row.action].undo(contextFor(deps, row, actor, true), row.inverse);
-    await noteOnIncident(deps.db, claimed, "Remediation rolled back", agent, `${row.action} (${row.id}): ${reason}`);
-    const done = { ...claimed, result: { ...(claimed.result ?? {}), rollback: outcome } };
-    await deps.db.update(remediations).set({ result: done.result }).where(eq(remediations.id, row.id));
-    await announce(deps, done, "rollback", agent);
-    return done;
+    outcome = await EFFECTS[row.action].undo(contextFor(deps, row, actor, true), row.inverse);
   } catch (err) {
     // The inverse could not be applied: the action still stands, and says so.
     await moveStatus(deps.db, claimed, "rolled_back", {
@@ -230,6 +200,11 @@ export async function rollbackRemediation(deps: Deps, actor: CommandActor, row: 
     });
     throw err;
   }
+  // Undone from here on: a failure below must not move the row back to `completed`.
+  const done = { ...claimed, result: { ...(claimed.result ?? {}), rollback: outcome } };
+  await deps.db.update(remediations).set({ result: done.result }).where(eq(remediations.id, row.id));
+  await recordEffect(deps, done, { operation: "rollback", agent, note: `${row.action} (${row.id}): ${reason}` });
+  return done;
 }
 
 export async function rollbackByUser(deps: Deps, p: Principal, id: string, reason: string) {
