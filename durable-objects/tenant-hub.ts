@@ -6,7 +6,7 @@ import { emitEvent } from "../functions/platform/events/emit";
 import { nextSimulationDelayMs, simulatedEvent } from "../functions/platform/events/simulation";
 import { createLogger, parseLogLevel } from "../functions/platform/log";
 import { STREAM_LEASE_MS } from "../functions/platform/rate-limit/stream-slots";
-import { appendChained, chainedEntries } from "./chained-log";
+import { appendChained, chainedPage, verifyChained, type ChainCheck } from "./chained-log";
 import { applySchema, type SchemaStep } from "./sql-schema";
 
 const SCHEMA: readonly SchemaStep[] = [
@@ -97,8 +97,12 @@ export class TenantHub extends DurableObject<Env> {
     return { seq, hash };
   }
 
-  auditEntries(): StoredEntry[] {
-    return chainedEntries(this.ctx, "command_audit");
+  auditPage(afterSeq: number, limit: number): StoredEntry[] {
+    return chainedPage(this.ctx, "command_audit", afterSeq, limit);
+  }
+
+  verifyAudit(fromSeq: number, limit: number): Promise<ChainCheck> {
+    return verifyChained(this.ctx, "command_audit", fromSeq, limit);
   }
 
   /** Turns the tenant's simulated threat stream on or off; it survives restarts (storage and alarm). */

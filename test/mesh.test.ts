@@ -147,19 +147,57 @@ describe("the hash-chained command log", () => {
       [2, "isolate-node"],
     ]);
     expect(log.entries[1]?.prevHash).toBe(log.entries[0]?.hash);
-    const verify = async () =>
-      (await (await call("/api/audit/verify", { headers: ops })).json()) as {
-        valid: boolean;
-        length: number;
-        firstBrokenSeq: number | null;
-      };
-    expect(await verify()).toEqual({ valid: true, length: 2, firstBrokenSeq: null });
+    expect(log).toMatchObject({ next_after_seq: null });
+    const verify = async () => (await (await call("/api/audit/verify", { headers: ops })).json()) as Record<string, unknown>;
+    expect(await verify()).toEqual({ valid: true, length: 2, firstBrokenSeq: null, checked: 2, next_from_seq: null });
 
     await runInDurableObject(env.TENANT_HUB.getByName(t), (_, state) => {
       state.storage.sql.exec(
         `UPDATE command_audit SET details = '{"sourceId":"X","targetId":"Z","newRoute":["X","Z"]}' WHERE seq = 1`,
       );
     });
-    expect(await verify()).toEqual({ valid: false, length: 2, firstBrokenSeq: 1 });
+    expect(await verify()).toEqual({ valid: false, length: 2, firstBrokenSeq: 1, checked: 2, next_from_seq: null });
+  });
+
+  it("pages the log and verifies it in bounded runs, each checked against the entry before it", async () => {
+    const { runInDurableObject } = await import("cloudflare:test");
+    const t = await createTenant("audit-pages");
+    const ops = { "X-API-Key": (await createApiKey(t, { name: "ops", scopes: ["write"] })).key };
+    for (const id of ["P", "Q"]) await postJson("/api/mesh/nodes", { id, label: id, systemType: "comms", region: "eu" }, ops);
+    await postJson("/api/mesh/links", { sourceId: "P", targetId: "Q", weight: 1 }, ops);
+    for (let i = 0; i < 5; i++) expect((await postJson("/api/reroute", { sourceId: "P", targetId: "Q" }, ops)).status).toBe(200);
+    const get = async (path: string) => {
+      const res = await call(path, { headers: ops });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const pages: number[][] = [];
+    let after: number | null = 0;
+    while (after !== null) {
+      const { body } = await get(`/api/audit?limit=2&after_seq=${after}`);
+      pages.push(body.entries.map((e: { seq: number }) => e.seq));
+      after = body.next_after_seq;
+    }
+    expect(pages).toEqual([[1, 2], [3, 4], [5]]);
+
+    const run = async (from: number) => (await get(`/api/audit/verify?from_seq=${from}&limit=2`)).body;
+    expect(await run(1)).toEqual({ valid: true, length: 5, firstBrokenSeq: null, checked: 2, next_from_seq: 3 });
+    expect(await run(5)).toEqual({ valid: true, length: 5, firstBrokenSeq: null, checked: 1, next_from_seq: null });
+    await runInDurableObject(env.TENANT_HUB.getByName(t), (_, state) => {
+      state.storage.sql.exec(`UPDATE command_audit SET actor = 'someone else' WHERE seq = 4`);
+    });
+    expect(await run(3)).toMatchObject({ valid: false, firstBrokenSeq: 4, next_from_seq: null });
+    expect((await get("/api/audit/verify")).body).toMatchObject({ valid: false, firstBrokenSeq: 4, checked: 5 });
+
+    for (const bad of [
+      "/api/audit?limit=0",
+      "/api/audit?limit=1001",
+      "/api/audit?after_seq=-1",
+      "/api/audit/verify?limit=10001",
+      "/api/audit/verify?from_seq=0",
+    ]) {
+      const { status, body } = await get(bad);
+      expect(status, bad).toBe(400);
+      expect(body, bad).toMatchObject({ error: expect.any(String) });
+    }
   });
 });

@@ -35,9 +35,16 @@ export type StoredEntry = Omit<ChainEntry, "details"> & { detailsJson: string };
 
 export const parseEntry = ({ detailsJson, ...rest }: StoredEntry): ChainEntry => ({ ...rest, details: JSON.parse(detailsJson) });
 
-/** The first entry whose link or hash does not check out, or null when the whole chain holds. */
-export async function firstBrokenLink(entries: readonly StoredEntry[]): Promise<number | null> {
-  let prev = GENESIS_HASH;
+/**
+ * The first entry whose link or hash does not check out, or null when the run holds. A run that
+ * does not start the chain is checked against the hash of the entry just before it.
+ */
+export async function firstBrokenLink(
+  entries: readonly StoredEntry[],
+  prevHash = GENESIS_HASH,
+  firstSeq = 1,
+): Promise<number | null> {
+  let prev = prevHash;
   for (const [i, stored] of entries.entries()) {
     let e: ChainEntry;
     try {
@@ -45,7 +52,7 @@ export async function firstBrokenLink(entries: readonly StoredEntry[]): Promise<
     } catch {
       return stored.seq;
     }
-    if (e.seq !== i + 1 || e.prevHash !== prev || e.hash !== (await entryHash(prev, e))) return e.seq;
+    if (e.seq !== firstSeq + i || e.prevHash !== prev || e.hash !== (await entryHash(prev, e))) return e.seq;
     prev = e.hash;
   }
   return null;
