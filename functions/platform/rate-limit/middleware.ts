@@ -12,7 +12,7 @@ export interface RateLimitOptions {
 
 type PolicySource = Policy | Policy[] | ((c: Context<AppEnv>) => Policy[]);
 
-const clientIp = (c: Context) => c.req.header("CF-Connecting-IP") ?? "unknown";
+export const clientIp = (c: Context) => c.req.header("CF-Connecting-IP") ?? "unknown";
 
 function identifier(c: Context<AppEnv>, by: RateLimitOptions["by"]): string {
   const p = c.get("principal");
