@@ -264,4 +264,33 @@ describe("a firing rule", () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect((await incidents()).length).toBe(1);
   });
+
+  it("a threshold spanning a whole 1,000-record request (evaluated in several jobs) fires once, counting every match", async () => {
+    const tenant = await createTenant("rules-split");
+    const h = await userHeaders(tenant, "split@rules.test", "analyst");
+    await createRule(
+      {
+        ...SEED_RULE,
+        name: "Spread brute force",
+        conditions: { ...SEED_RULE.conditions, thresholds: [{ metric: "event_count", operator: ">=", value: 1000 }] },
+      },
+      h,
+    );
+    const records = Array.from({ length: 1000 }, (_, i) => ({ message: `Failed password for root from 203.0.113.${i % 250}` }));
+    expect((await postJson("/api/v1/logs", records, h)).status).toBe(202);
+    const opened = async () =>
+      (
+        (await (await call("/api/v1/incidents?type=spread_brute_force", { headers: h })).json()) as Ok<{
+          incidents: { metadata: Record<string, unknown> }[];
+        }>
+      ).data.incidents;
+    await eventually(async () => (await opened()).length === 1);
+    expect((await opened())[0]!.metadata).toMatchObject({ match_count: 1000 });
+    const matches = await env.DB.prepare(
+      "SELECT count(*) AS n FROM rule_matches m JOIN rules r ON r.id = m.rule_id WHERE r.tenant_id = ?",
+    )
+      .bind(tenant)
+      .first<{ n: number }>();
+    expect(matches?.n).toBe(1000);
+  });
 });

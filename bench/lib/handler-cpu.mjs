@@ -27,7 +27,7 @@ const EXPORTS = [
   'export { compositeScore, claimFingerprint, claimIndicator } from "./functions/av/scoring.ts";',
   'export { incidentView } from "./functions/incidents/incidents.ts";',
   'export { threatView } from "./functions/av/claim-routes.ts";',
-  'export { parseLogRecords } from "./functions/incidents/logs.ts";',
+  'export { parseLogRecords, RECORDS_PER_EVALUATION } from "./functions/incidents/logs.ts";',
   'export { parseRuleQuery } from "./functions/incidents/rules/sql-query.ts";',
   'export { matches } from "./functions/incidents/rules/match.ts";',
   'export { toThreatEvent } from "./functions/platform/events/model.ts";',
@@ -298,10 +298,10 @@ async function incidentRows(m, row) {
     );
   }
   const conditions = ruleQueries(50).map(m.parseRuleQuery);
-  for (const size of [100, 1000]) {
+  for (const size of [100, m.RECORDS_PER_EVALUATION]) {
     const records = JSON.parse(logBatch(size));
     await row(
-      "queue job logs.evaluate (one per accepted logs request)",
+      `queue job logs.evaluate (a request's records in jobs of up to ${m.RECORDS_PER_EVALUATION})`,
       `50 rules matched against ${size.toLocaleString("en")} records`,
       null,
       () => {

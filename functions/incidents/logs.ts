@@ -8,6 +8,11 @@ export const MAX_LOG_BYTES = 1024 * 1024;
 export const EVALUATE_LOGS_JOB = "logs.evaluate";
 /** Three bound values a row; D1 allows 100 a statement. */
 const ROWS_PER_INSERT = 33;
+/**
+ * Records one evaluation job matches: 250 records × 50 rules is about 3 ms of CPU, inside the
+ * 5 ms a job is allowed here (and Workers' 10 ms on the free plan) where 1,000 records took 13 ms.
+ */
+export const RECORDS_PER_EVALUATION = 250;
 
 const refuse = (message: string, details: Record<string, unknown> = {}) => new ApiError("invalid_request", message, details);
 
@@ -48,7 +53,9 @@ function checkRecords(records: unknown[]): Record<string, unknown>[] {
 
 /**
  * Stores the records in one D1 batch (all or none), then asks the EVENTS queue to evaluate the
- * tenant's enabled rules over them. Ids ascend within the batch, so the job names a range.
+ * tenant's enabled rules over them. Ids are consecutive within the batch (one transaction), so each
+ * job names a range of at most RECORDS_PER_EVALUATION. Jobs may run concurrently: each counts a
+ * rule's window after inserting its own matches, so the last to count sees them all.
  */
 export async function ingestLogs(env: Env, db: Database, tenantId: string, records: Record<string, unknown>[]) {
   const receivedAt = Date.now();
@@ -56,7 +63,12 @@ export async function ingestLogs(env: Env, db: Database, tenantId: string, recor
   const [first, ...rest] = chunked(rows, ROWS_PER_INSERT).map((part) => db.insert(logs).values(part).returning({ id: logs.id }));
   const results = await db.batch([first!, ...rest]);
   const ids = results.flat().map((r) => r.id);
-  const range = { fromId: Math.min(...ids), toId: Math.max(...ids) };
-  await env.EVENTS.send(jobMessage(EVALUATE_LOGS_JOB, tenantId, range));
+  const [fromId, toId] = [Math.min(...ids), Math.max(...ids)];
+  const jobs = [];
+  for (let from = fromId; from <= toId; from += RECORDS_PER_EVALUATION)
+    jobs.push({
+      body: jobMessage(EVALUATE_LOGS_JOB, tenantId, { fromId: from, toId: Math.min(toId, from + RECORDS_PER_EVALUATION - 1) }),
+    });
+  await env.EVENTS.sendBatch(jobs);
   return { accepted: ids.length, received_at: new Date(receivedAt).toISOString() };
 }
