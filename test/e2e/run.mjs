@@ -16,10 +16,19 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  freePort,
+  killGroup,
+  logTail as tailOf,
+  QUIET,
+  seconds,
+  SetupError,
+  stopGroup,
+  waitForHealth,
+} from "../node/processes.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const E2E_DIR = fileURLToPath(new URL(".", import.meta.url));
@@ -42,7 +51,6 @@ const CHROMIUM_ARGS = [
 ];
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 const VITE = join(ROOT, "node_modules/vite/bin/vite.js");
-const QUIET = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
 const TEST_PHASE_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 15 * 60_000);
 // node --test applies its timeout to each file as a whole; helpers.mjs bounds each test.
 const FILE_TIMEOUT_MS = Number(process.env.E2E_FILE_TIMEOUT_MS ?? 10 * 60_000);
@@ -59,9 +67,6 @@ async function phase(name, fn) {
     timings.push({ name, ms: Date.now() - t0 });
   }
 }
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-
-class SetupError extends Error {}
 
 // ---------------------------------------------------------------------------------------------
 // Everything started here, and how to stop it. Cleanup runs once, on every way out.
@@ -88,37 +93,10 @@ function cleanup() {
 }
 
 async function stopWrangler() {
-  if (wrangler && wrangler.exitCode === null && wrangler.signalCode === null) {
-    wrangler.stopping = true;
-    killGroup(wrangler, "SIGTERM");
-    await waitForExit(wrangler, 10_000);
-    // Whatever of the group is left (workerd outlives wrangler when wrangler is killed hard).
-    killGroup(wrangler, "SIGKILL");
-  }
+  await stopGroup(wrangler);
   wranglerLog?.end();
   wranglerLog = null;
 }
-
-/** wrangler dev and the test runner are started as process-group leaders: this stops their children too (workerd, browsers). */
-function killGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {}
-  }
-}
-
-const waitForExit = (child, ms) =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(true);
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 
 // Last resorts: nothing this started may outlive it (wrangler and the tests run in their own
 // process groups, so a terminal's Ctrl-C does not reach them by itself).
@@ -175,26 +153,7 @@ function run(name, args, { env = {}, timeoutMs = 180_000 } = {}) {
   });
 }
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function logTail(lines = 60) {
-  try {
-    const text = readFileSync(join(tmp, "wrangler.log"), "utf8").replace(/\x1b\[[0-9;]*m/g, "");
-    return text.trim().split("\n").slice(-lines).join("\n") || "(empty)";
-  } catch {
-    return "(no wrangler log)";
-  }
-}
+const logTail = (lines = 60) => tailOf(join(tmp, "wrangler.log"), lines);
 
 // ---------------------------------------------------------------------------------------------
 // The stack.
@@ -252,24 +211,6 @@ async function startWrangler({ state, consoleDir, port, inspectorPort }) {
   });
 }
 
-async function waitForHealth(apiUrl, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = "no answer";
-  while (Date.now() < deadline) {
-    if (wrangler.exitCode !== null || wrangler.signalCode !== null)
-      throw new SetupError(`wrangler dev exited before it answered /healthz:\n${logTail()}`);
-    try {
-      const res = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(5_000) });
-      if (res.ok) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = err.cause?.code ?? err.message;
-    }
-    await sleep(250);
-  }
-  throw new SetupError(`wrangler dev did not answer ${apiUrl}/healthz within ${seconds(timeoutMs)} (${last}):\n${logTail()}`);
-}
-
 /**
  * Starts wrangler dev on free ports and waits until it serves the API and the console. A port can
  * be taken between choosing it and wrangler binding it (other servers start on this machine too):
@@ -281,7 +222,7 @@ async function startServer({ state, consoleDir }) {
     const apiUrl = `http://127.0.0.1:${port}`;
     await startWrangler({ state, consoleDir, port, inspectorPort });
     try {
-      await waitForHealth(apiUrl);
+      await waitForHealth(apiUrl, { child: wrangler, tail: logTail });
       await checkAssets(apiUrl);
       return port;
     } catch (err) {

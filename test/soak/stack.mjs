@@ -1,9 +1,8 @@
 // The soak test's local stack: a temporary directory, D1 migrations into a fresh state directory,
 // `wrangler dev` on free ports in a process group of its own, and the workerd processes under it.
 //
-// The launch follows test/e2e/run.mjs, whose helpers are private to that script (it runs on
-// import); the few needed here (free ports, process-group kill, /healthz wait, log tail) are copied
-// in small form. Secrets come from an env file in the temporary directory (`--env-file`, so the
+// The launch follows test/e2e/run.mjs; both take their process plumbing from
+// test/node/processes.mjs. Secrets come from an env file in the temporary directory (`--env-file`, so the
 // repository's .dev.vars is neither read nor written), with a fresh ADMIN_TOKEN and AUTH_SECRET.
 //
 // The Worker is bundled once, as `wrangler deploy` would (`--dry-run --outdir`), and wrangler dev
@@ -12,16 +11,24 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { wranglerSync } from "../../scripts/wrangler.mjs";
+import {
+  alive,
+  freePort,
+  killGroup,
+  logTail as tailOf,
+  QUIET,
+  SetupError,
+  stopGroup,
+  waitForHealth,
+} from "../node/processes.mjs";
 
+export { freePort, SetupError };
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
-/** As test/e2e/run.mjs: no metrics, no Cloudflare fetches, plain log text. */
-const QUIET = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
 /**
  * Not in test/e2e/run.mjs, and needed for a long run: wrangler dev's inspector proxy subscribes to
  * the runtime's DevTools Network events (four messages for every subrequest, D1 and Durable Object
@@ -31,43 +38,6 @@ const QUIET = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "fa
  * which attaches its own debugger); what is left of the debug log goes to the temporary directory.
  */
 const soakEnv = (tmp) => ({ ...QUIET, VSCODE_INSPECTOR_OPTIONS: "1", WRANGLER_LOG_PATH: join(tmp, "wrangler-debug.log") });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-export class SetupError extends Error {}
-
-export const freePort = () =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-
-/** Signals the whole process group of a child started with `detached: true` (wrangler and its workerd). */
-function killGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {}
-  }
-}
-
-const alive = (child) => child && child.exitCode === null && child.signalCode === null;
-
-const waitForExit = (child, ms) =>
-  new Promise((resolve) => {
-    if (!alive(child)) return resolve(true);
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 
 /**
  * One stack per run. `workerLogLevel` is the Worker's LOG_LEVEL (`warn`, as `npm run bench` runs
@@ -83,14 +53,7 @@ export function createStack({ workerLogLevel = "warn", keep = false } = {}) {
   let log = null;
   let cleaning = null;
 
-  function logTail(lines = 40) {
-    try {
-      const text = readFileSync(logPath, "utf8").replace(/\x1b\[[0-9;]*m/g, "");
-      return text.trim().split("\n").slice(-lines).join("\n") || "(empty)";
-    } catch {
-      return "(no wrangler log)";
-    }
-  }
+  const logTail = (lines = 40) => tailOf(logPath, lines);
 
   function prepare() {
     // The Worker runs first for every path the soak uses; the assets only have to exist.
@@ -162,31 +125,8 @@ export function createStack({ workerLogLevel = "warn", keep = false } = {}) {
     });
   }
 
-  async function waitForHealth(url, timeoutMs = 120_000) {
-    const deadline = Date.now() + timeoutMs;
-    let last = "no answer";
-    while (Date.now() < deadline) {
-      if (!alive(wrangler)) throw new SetupError(`wrangler dev exited before it answered /healthz:\n${logTail()}`);
-      try {
-        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
-        if (res.ok) return;
-        last = `HTTP ${res.status}`;
-      } catch (err) {
-        last = err.cause?.code ?? err.message;
-      }
-      await sleep(250);
-    }
-    throw new SetupError(`wrangler dev did not answer ${url}/healthz within ${timeoutMs / 1000} s (${last}):\n${logTail()}`);
-  }
-
   async function stopWrangler() {
-    if (alive(wrangler)) {
-      wrangler.stopping = true;
-      killGroup(wrangler, "SIGTERM");
-      await waitForExit(wrangler, 10_000);
-      // workerd can outlive a wrangler that was killed hard: whatever of the group is left.
-      killGroup(wrangler, "SIGKILL");
-    }
+    await stopGroup(wrangler);
     log?.end();
     log = null;
   }
@@ -200,7 +140,7 @@ export function createStack({ workerLogLevel = "warn", keep = false } = {}) {
       const url = `http://127.0.0.1:${port}`;
       spawnWrangler(inspectorPort);
       try {
-        await waitForHealth(url);
+        await waitForHealth(url, { child: wrangler, tail: logTail });
         // /readyz touches D1 and a Durable Object: the first request of the run should not pay for that.
         const ready = await fetch(`${url}/readyz`);
         if (!ready.ok) throw new SetupError(`/readyz answered ${ready.status}: ${await ready.text()}`);
