@@ -72,17 +72,7 @@ function UpdateForm({ incident, gate, onChanged }: Props) {
         onChange={setSeverity}
         disabled={!gate.allowed}
       />
-      <label>
-        Update note
-        <textarea
-          name="notes"
-          rows={2}
-          maxLength={5000}
-          value={notes}
-          onInput={(e) => setNotes(e.currentTarget.value)}
-          disabled={!gate.allowed}
-        />
-      </label>
+      <NotesField label="Update note" name="notes" value={notes} onInput={setNotes} disabled={!gate.allowed} />
       <GatedButton type="submit" class="primary" gate={gate} reasonId={REASON_ID} busy={act.busy} busyLabel="Updating…">
         Update incident
       </GatedButton>
@@ -163,17 +153,7 @@ function ResolveForm({ incident, gate, onChanged }: Props) {
   return (
     <form class="inc-form" onSubmit={submit} aria-labelledby="inc-resolve-h">
       <h3 id="inc-resolve-h">Resolve</h3>
-      <label>
-        Resolution notes
-        <textarea
-          name="resolution_notes"
-          rows={2}
-          maxLength={5000}
-          value={notes}
-          onInput={(e) => setNotes(e.currentTarget.value)}
-          disabled={!gate.allowed}
-        />
-      </label>
+      <NotesField label="Resolution notes" name="resolution_notes" value={notes} onInput={setNotes} disabled={!gate.allowed} />
       <label class="inc-check">
         <input
           type="checkbox"
@@ -223,5 +203,22 @@ export function IncidentLifecycle({
         <ResolveForm {...props} />
       </div>
     </Panel>
+  );
+}
+
+/** A free-text note on a lifecycle form, at the API's 5,000-character limit. */
+function NotesField(p: { label: string; name: string; value: string; onInput: (v: string) => void; disabled: boolean }) {
+  return (
+    <label>
+      {p.label}
+      <textarea
+        name={p.name}
+        rows={2}
+        maxLength={5000}
+        value={p.value}
+        onInput={(e) => p.onInput(e.currentTarget.value)}
+        disabled={p.disabled}
+      />
+    </label>
   );
 }
