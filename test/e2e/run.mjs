@@ -27,6 +27,7 @@ import {
   seconds,
   SetupError,
   stopGroup,
+  stopOnEveryExit,
   waitForHealth,
 } from "../node/processes.mjs";
 
@@ -76,7 +77,6 @@ let wranglerLog = null;
 let browserServer = null;
 let testRunner = null;
 let cleaning = null;
-let interrupted = null;
 /** The build and migration commands while they run. */
 const helpers = new Set();
 
@@ -100,27 +100,14 @@ async function stopWrangler() {
 
 // Last resorts: nothing this started may outlive it (wrangler and the tests run in their own
 // process groups, so a terminal's Ctrl-C does not reach them by itself).
-process.on("exit", () => {
-  for (const child of [wrangler, testRunner, ...helpers]) if (child && child.exitCode === null) killGroup(child, "SIGKILL");
+const interrupted = stopOnEveryExit({
+  name: "e2e",
+  stopping: "stopping wrangler, Chromium and the tests",
+  cleanup,
+  killNow: () => {
+    for (const child of [wrangler, testRunner, ...helpers]) if (child && child.exitCode === null) killGroup(child, "SIGKILL");
+  },
 });
-for (const event of ["uncaughtException", "unhandledRejection"]) {
-  process.on(event, (err) => {
-    console.error(`e2e: ${event}: ${err?.stack ?? err}`);
-    void cleanup().finally(() => process.exit(1));
-  });
-}
-for (const [signal, code] of [
-  ["SIGINT", 130],
-  ["SIGTERM", 143],
-  ["SIGHUP", 129],
-]) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = signal;
-    console.error(`\ne2e: ${signal}: stopping wrangler, Chromium and the tests`);
-    void cleanup().finally(() => process.exit(code));
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Small process helpers.
@@ -346,9 +333,9 @@ function printSummary({ code, summary, timedOut }) {
   if (slow.length) console.log(`  slowest: ${slow.map((t) => `${t.name} (${seconds(t.durationMs)})`).join("; ")}`);
   for (const t of tests.filter((t) => t.status === "failed" && t.error))
     console.log(`  FAILED ${t.file ? `${relative(ROOT, t.file)} › ` : ""}${t.name}\n    ${t.error.split("\n").join("\n    ")}`);
-  if (interrupted) console.log(`  interrupted (${interrupted})`);
+  if (interrupted()) console.log(`  interrupted (${interrupted()})`);
   else if (code !== 0 && !tests.length) console.log("  the test runner failed before reporting any test");
-  if (!interrupted && (count("failed") || code !== 0)) {
+  if (!interrupted() && (count("failed") || code !== 0)) {
     console.log(`  failure screenshots: ${relative(ROOT, join(SCREENSHOTS, "failures"))}/`);
     console.log(`  wrangler log (last lines):\n${logTail(25).replace(/^/gm, "    ")}`);
   }
@@ -394,12 +381,12 @@ try {
   printSummary(result);
 } catch (err) {
   // After Ctrl-C the stack is going away under the run: its errors are not the news.
-  if (interrupted) await new Promise(() => {});
+  if (interrupted()) await new Promise(() => {});
   console.error(`\ne2e: setup failed: ${err instanceof SetupError ? err.message : (err.stack ?? err)}`);
   exitCode = 1;
 } finally {
   await cleanup();
 }
-if (interrupted) await new Promise(() => {}); // the signal handler exits, with 128 + the signal
+if (interrupted()) await new Promise(() => {}); // the signal handler exits, with 128 + the signal
 console.log(`e2e: ${exitCode === 0 ? "passed" : "FAILED"} in ${seconds(Date.now() - started)}`);
 process.exit(exitCode);

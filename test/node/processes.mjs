@@ -81,3 +81,32 @@ export async function stopGroup(child, graceMs = 10_000) {
   await waitForExit(child, graceMs);
   killGroup(child, "SIGKILL");
 }
+
+/**
+ * Stops what a script started on every way out: `killNow` (synchronous) on exit; `cleanup`, then
+ * exit 1, on an uncaught error; `cleanup`, then exit 128 + the signal's number, on SIGINT, SIGTERM
+ * or SIGHUP. Returns a getter for the signal that interrupted the run, null while none has.
+ */
+export function stopOnEveryExit({ name, stopping, cleanup, killNow }) {
+  let interrupted = null;
+  process.on("exit", killNow);
+  for (const event of ["uncaughtException", "unhandledRejection"]) {
+    process.on(event, (err) => {
+      console.error(`${name}: ${event}: ${err?.stack ?? err}`);
+      void cleanup().finally(() => process.exit(1));
+    });
+  }
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ]) {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = signal;
+      console.error(`\n${name}: ${signal}: ${stopping}`);
+      void cleanup().finally(() => process.exit(code));
+    });
+  }
+  return () => interrupted;
+}

@@ -12,6 +12,7 @@ import { buildEndpoints, newLedger, planPool } from "./endpoints.mjs";
 import { drive, newStats, startSampler } from "./load.mjs";
 import { analyseRss, printSummary } from "./report.mjs";
 import { seedTenant } from "./seed.mjs";
+import { stopOnEveryExit } from "../node/processes.mjs";
 import { createStack, ROOT, SetupError } from "./stack.mjs";
 import { verifyWrites } from "./verify.mjs";
 
@@ -40,28 +41,13 @@ const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
 const stack = createStack({ keep: config.keep });
 const log = (msg) => console.log(`soak: ${msg}`);
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-let interrupted = null;
-
 // Every way out stops wrangler and its workerd (their own process group) and removes the temp dir.
-process.on("exit", () => stack.killNow());
-for (const event of ["uncaughtException", "unhandledRejection"]) {
-  process.on(event, (err) => {
-    console.error(`soak: ${event}: ${err?.stack ?? err}`);
-    void stack.cleanup().finally(() => process.exit(1));
-  });
-}
-for (const [signal, code] of [
-  ["SIGINT", 130],
-  ["SIGTERM", 143],
-  ["SIGHUP", 129],
-]) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = signal;
-    console.error(`\nsoak: ${signal}: stopping wrangler dev`);
-    void stack.cleanup().finally(() => process.exit(code));
-  });
-}
+const interrupted = stopOnEveryExit({
+  name: "soak",
+  stopping: "stopping wrangler dev",
+  cleanup: stack.cleanup,
+  killNow: stack.killNow,
+});
 
 let exitCode = 1;
 try {
@@ -153,13 +139,13 @@ try {
   });
   exitCode = failures.length ? 1 : 0;
 } catch (err) {
-  if (interrupted) await new Promise(() => {}); // the signal handler exits
+  if (interrupted()) await new Promise(() => {}); // the signal handler exits
   console.error(`\nsoak: ${err instanceof SetupError ? err.message : (err.stack ?? err)}`);
   console.error(`soak: wrangler log (last lines):\n${stack.logTail(30)}`);
   exitCode = 1;
 } finally {
   await stack.cleanup();
 }
-if (interrupted) await new Promise(() => {});
+if (interrupted()) await new Promise(() => {});
 log(`${exitCode === 0 ? "passed" : "FAILED"} in ${elapsed()}`);
 process.exit(exitCode);
