@@ -42,19 +42,19 @@ type Firing = { firedAt: number; incidentId: string | null; incidentCreated: boo
  * event ids; the incident is recorded on the firing once opened).
  */
 async function claimFiring(db: Database, rule: Rule, group: string, at: number, windowMs: number): Promise<Firing | null> {
-  const claimed = await db.all(sql`
+  // One statement on the hot path: a new window claims the row afresh; the same `fired_at` left
+  // unfinished hands back what its earlier try recorded; anything else returns no row.
+  const [row] = await db.all<{ fired_at: number; incident_id: string | null; incident_created: number }>(sql`
     INSERT INTO rule_firings (rule_id, group_value, fired_at) VALUES (${rule.id}, ${group}, ${at})
-    ON CONFLICT (rule_id, group_value) DO UPDATE
-      SET fired_at = excluded.fired_at, completed_at = NULL, incident_id = NULL, incident_created = 0
+    ON CONFLICT (rule_id, group_value) DO UPDATE SET
+      fired_at = excluded.fired_at,
+      completed_at = NULL,
+      incident_id = CASE WHEN rule_firings.fired_at = excluded.fired_at THEN rule_firings.incident_id END,
+      incident_created = CASE WHEN rule_firings.fired_at = excluded.fired_at THEN rule_firings.incident_created ELSE 0 END
     WHERE rule_firings.fired_at <= excluded.fired_at - ${windowMs}
-    RETURNING fired_at`);
-  if (claimed.length) return { firedAt: at, incidentId: null, incidentCreated: false };
-  const unfinished = await db
-    .select({ firedAt: ruleFirings.firedAt, incidentId: ruleFirings.incidentId, incidentCreated: ruleFirings.incidentCreated })
-    .from(ruleFirings)
-    .where(thisFiring(rule, group, at))
-    .get();
-  return unfinished ?? null;
+       OR (rule_firings.fired_at = excluded.fired_at AND rule_firings.completed_at IS NULL)
+    RETURNING fired_at, incident_id, incident_created`);
+  return row ? { firedAt: row.fired_at, incidentId: row.incident_id, incidentCreated: row.incident_created === 1 } : null;
 }
 
 const thisFiring = (rule: Rule, group: string, at: number) =>
