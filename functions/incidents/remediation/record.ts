@@ -22,22 +22,28 @@ const RISK_SEVERITY = { low: "low", medium: "medium", high: "high", critical: "c
 
 export const viewOf = (r: Remediation) => remediationView(r, CATALOG[r.action].reversible);
 
-/** The incident's note and the pipeline's event for an action that took effect, each written once however often this runs. */
-async function record(deps: Deps, r: Remediation, { operation, agent, note }: Effected) {
-  if (r.incidentId) {
-    const noted = await deps.db
-      .select({ id: incidentTimeline.id })
-      .from(incidentTimeline)
-      .where(
-        and(
-          eq(incidentTimeline.incidentId, r.incidentId),
-          eq(incidentTimeline.event, NOTE_EVENT[operation]),
-          eq(incidentTimeline.details, note),
-        ),
-      )
-      .get();
-    if (!noted) await noteOnIncident(deps.db, r, NOTE_EVENT[operation], agent, note);
-  }
+async function noted(deps: Deps, r: Remediation, operation: Operation, note: string): Promise<boolean> {
+  if (!r.incidentId) return false;
+  const row = await deps.db
+    .select({ id: incidentTimeline.id })
+    .from(incidentTimeline)
+    .where(
+      and(
+        eq(incidentTimeline.incidentId, r.incidentId),
+        eq(incidentTimeline.event, NOTE_EVENT[operation]),
+        eq(incidentTimeline.details, note),
+      ),
+    )
+    .get();
+  return row !== undefined;
+}
+
+/**
+ * The incident's note and the pipeline's event for an action that took effect, each written once
+ * however often this runs: a retry looks for the note first; the event's id is derived.
+ */
+async function record(deps: Deps, r: Remediation, { operation, agent, note }: Effected, retry: boolean) {
+  if (!(retry && (await noted(deps, r, operation, note)))) await noteOnIncident(deps.db, r, NOTE_EVENT[operation], agent, note);
   await emitEvent(
     deps.env,
     {
@@ -61,7 +67,7 @@ async function record(deps: Deps, r: Remediation, { operation, agent, note }: Ef
  */
 export async function recordEffect(deps: Deps, r: Remediation, effected: Effected): Promise<void> {
   try {
-    await record(deps, r, effected);
+    await record(deps, r, effected, false);
   } catch (err) {
     deps.log.error("remediation bookkeeping failed; retrying from the queue", {
       action_id: r.id,
@@ -75,5 +81,5 @@ export async function recordEffect(deps: Deps, r: Remediation, effected: Effecte
 registerJob(RECORD_REMEDIATION_JOB, async (payload, message, ctx) => {
   const { actionId, ...effected } = payload as { actionId: string } & Effected;
   const row = await findRemediation(ctx.db, message.tenantId!, actionId).catch(() => null);
-  if (row) await record(ctx, row, effected);
+  if (row) await record(ctx, row, effected, true);
 });
